@@ -26,9 +26,7 @@ impl Args {
     /// A list argument (empty when absent); a single value is a list of one.
     pub fn list(&self, id: &str) -> Vec<String> {
         match self.0.get(id) {
-            Some(Value::Array(items)) => {
-                items.iter().filter_map(Value::as_str).map(str::to_owned).collect()
-            }
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
             Some(Value::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         }
@@ -47,10 +45,8 @@ mod tests {
 
     #[test]
     fn typed_access() {
-        let args: Args = serde_json::from_str(
-            r#"{"title":"t","n":3,"yes":true,"cs":["a","b"],"one":"x"}"#,
-        )
-        .unwrap();
+        let args: Args =
+            serde_json::from_str(r#"{"title":"t","n":3,"yes":true,"cs":["a","b"],"one":"x"}"#).unwrap();
         assert_eq!(args.str("title"), Some("t"));
         assert_eq!(args.int("n"), Some(3));
         assert!(args.flag("yes") && !args.flag("no"));

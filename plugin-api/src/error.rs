@@ -19,6 +19,8 @@ pub enum ErrorKind {
     DryRun,
     /// A bug: a panic or a broken contract between host and plugin.
     Internal,
+    /// The user pressed Ctrl-C.
+    Interrupted,
     /// Any kind this SDK version does not know (sent by a newer host or plugin).
     #[serde(other)]
     Other,
@@ -70,7 +72,7 @@ impl Error {
         self
     }
 
-    pub(crate) fn to_abi(&self) -> crate::abi::AbiError {
+    pub fn to_abi(&self) -> crate::abi::AbiError {
         crate::abi::AbiError {
             kind: self.kind.code(),
             message: self.message.as_str().into(),
@@ -89,6 +91,7 @@ impl Error {
                 4 => ErrorKind::OutcomeUnknown,
                 5 => ErrorKind::DryRun,
                 6 => ErrorKind::Internal,
+                7 => ErrorKind::Interrupted,
                 _ => ErrorKind::Other,
             };
             Error::new(kind, err.message.as_str())
@@ -124,14 +127,12 @@ mod tests {
             ErrorKind::OutcomeUnknown,
             ErrorKind::DryRun,
             ErrorKind::Internal,
+            ErrorKind::Interrupted,
         ] {
             let err = Error::new(kind, "m").with_status(503);
             assert_eq!(Error::from_abi(&err.to_abi()), err);
-            let bare = crate::abi::AbiError {
-                kind: kind.code(),
-                message: "m".into(),
-                detail_json: "".into(),
-            };
+            let bare =
+                crate::abi::AbiError { kind: kind.code(), message: "m".into(), detail_json: "".into() };
             assert_eq!(Error::from_abi(&bare).kind, kind);
         }
     }

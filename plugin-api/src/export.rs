@@ -13,7 +13,9 @@ pub fn guard(f: impl FnOnce() -> Result<String, Error>) -> RResult<RString, AbiE
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(json)) => RResult::ROk(json.into()),
         Ok(Err(err)) => RResult::RErr(err.to_abi()),
-        Err(payload) => RResult::RErr(Error::internal(format!("panicked: {}", panic_message(&*payload))).to_abi()),
+        Err(payload) => {
+            RResult::RErr(Error::internal(format!("panicked: {}", panic_message(&*payload))).to_abi())
+        }
     }
 }
 

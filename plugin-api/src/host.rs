@@ -36,6 +36,11 @@ impl<'a> Host<'a> {
         &self.raw
     }
 
+    /// The object to pass over the ABI.
+    pub fn into_raw(self) -> HostRef<'a> {
+        self.raw
+    }
+
     fn call<T: DeserializeOwned>(&self, service: &str, request: &impl Serialize) -> Result<T, Error> {
         let request = serde_json::to_string(request).map_err(|e| Error::internal(e.to_string()))?;
         match self.raw.call(service.into(), request.as_str().into()).into_result() {

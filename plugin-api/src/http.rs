@@ -125,7 +125,7 @@ impl HttpRequest {
     /// The idempotency the host assumes when the plugin does not say.
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
-            .unwrap_or_else(|| matches!(self.method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"))
+            .unwrap_or(matches!(self.method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"))
     }
 }
 
@@ -202,11 +202,33 @@ impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+    /// Passes a 2xx answer through; any other becomes an error of the kind its status means:
+    /// 401/403 → config, 420/429/5xx → unavailable, other → failed.
+    pub fn error_for_status(self) -> Result<Self, crate::Error> {
+        if self.is_success() {
+            return Ok(self);
+        }
+        let mut body: String = self.body.chars().take(300).collect();
+        if body.len() < self.body.len() {
+            body.push('…');
+        }
+        let message = format!("the server answered {}: {}", self.status, body.trim());
+        let err = match self.status {
+            401 | 403 => crate::Error::config(message),
+            420 | 429 | 500..=599 => crate::Error::unavailable(message),
+            _ => crate::Error::failed(message),
+        };
+        Err(err.with_status(self.status))
+    }
+
     /// The body parsed as JSON (key order kept).
     pub fn json(&self) -> Result<serde_json::Value, crate::Error> {
         serde_json::from_str(&self.body).map_err(|e| {
-            crate::Error::failed(format!("the server answered {} with a body that is not JSON: {e}", self.status))
-                .with_status(self.status)
+            crate::Error::failed(format!(
+                "the server answered {} with a body that is not JSON: {e}",
+                self.status
+            ))
+            .with_status(self.status)
         })
     }
 }

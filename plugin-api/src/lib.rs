@@ -63,8 +63,8 @@ pub mod __private {
 /// Everything a plugin author usually needs.
 pub mod prelude {
     pub use crate::{
-        ArgDecl, ArgKind, Args, Call, CommandDecl, Error, ErrorKind, Host, HttpRequest,
-        HttpResponse, Invocation, LogLevel, Manifest, Output, Plugin, RateLimit, RetryPolicy,
-        SecretRequest, SecretValue, ValueType, export_plugin,
+        ArgDecl, ArgKind, Args, Call, CommandDecl, Error, ErrorKind, Host, HttpRequest, HttpResponse,
+        Invocation, LogLevel, Manifest, Output, Plugin, RateLimit, RetryPolicy, SecretRequest, SecretValue,
+        ValueType, export_plugin,
     };
 }

@@ -66,7 +66,11 @@ pub fn validate_name(what: &str, name: &str) -> Result<(), String> {
     let ok = matches!(chars.next(), Some('a'..='z'))
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
         && !name.ends_with('_');
-    if ok { Ok(()) } else { Err(format!("invalid {what} name `{name}` (use lowercase letters, digits and `_`)")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid {what} name `{name}` (use lowercase letters, digits and `_`)"))
+    }
 }
 
 /// One command of a plugin: `namespace:name`.

@@ -1,0 +1,83 @@
+//! Built-in commands. Each file holds one command: its clap declaration and its run.
+
+mod completions;
+mod config_show;
+mod plugins_info;
+mod plugins_install;
+mod plugins_list;
+mod plugins_remove;
+mod secrets;
+
+use std::path::PathBuf;
+
+use clap::{ArgMatches, Command};
+use statusctl_plugin_api::Output;
+
+use crate::cli::Identity;
+use crate::cli::globals::GlobalOptions;
+use crate::error::HostError;
+use crate::registry::Registry;
+use crate::services::env::EnvView;
+
+/// What a built-in command may use.
+pub struct Context<'a> {
+    pub identity: &'a Identity,
+    pub globals: &'a GlobalOptions,
+    pub registry: &'a Registry,
+    pub env: &'a EnvView,
+    pub user_plugin_dir: Option<&'a PathBuf>,
+    pub config_path: Option<&'a PathBuf>,
+    /// The environment variable prefix (`STATUSCTL`).
+    pub env_prefix: &'a str,
+    /// The complete command tree (for completion scripts).
+    pub full_tree: &'a dyn Fn() -> Command,
+    pub reserved: &'a crate::loader::Reserved<'a>,
+}
+
+/// A built-in's handler. Embedders add their own through `HostBuilder::builtin`.
+pub type Handler = Box<dyn Fn(&ArgMatches, &Context<'_>) -> Result<Output, HostError> + Send + Sync>;
+
+/// A built-in command: its clap declaration and its handler.
+pub struct Builtin {
+    pub command: Command,
+    pub handler: Handler,
+}
+
+impl Builtin {
+    pub fn new(
+        command: Command,
+        handler: impl Fn(&ArgMatches, &Context<'_>) -> Result<Output, HostError> + Send + Sync + 'static,
+    ) -> Self {
+        Self { command, handler: Box::new(handler) }
+    }
+}
+
+/// The host's own built-ins.
+pub fn standard() -> Vec<Builtin> {
+    let plugins = Command::new("plugins")
+        .about("List, inspect, install and remove plugins")
+        .subcommand_required(true)
+        .subcommand(plugins_list::command())
+        .subcommand(plugins_info::command())
+        .subcommand(plugins_install::command())
+        .subcommand(plugins_remove::command());
+    let config = Command::new("config")
+        .about("Show the effective configuration")
+        .subcommand_required(true)
+        .subcommand(config_show::command());
+    vec![
+        Builtin::new(plugins, |m, cx| match m.subcommand() {
+            Some(("list", m)) => plugins_list::run(m, cx),
+            Some(("info", m)) => plugins_info::run(m, cx),
+            Some(("install", m)) => plugins_install::run(m, cx),
+            Some(("remove", m)) => plugins_remove::run(m, cx),
+            _ => Err(HostError::Usage("missing plugins subcommand".into())),
+        }),
+        Builtin::new(config, |m, cx| match m.subcommand() {
+            Some(("show", m)) => config_show::run(m, cx),
+            _ => Err(HostError::Usage("missing config subcommand".into())),
+        }),
+        Builtin::new(secrets::command(), secrets::run),
+        Builtin::new(completions::command(), completions::run),
+    ]
+}

@@ -1,0 +1,122 @@
+use std::io::{BufRead, IsTerminal};
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use serde_json::json;
+use statusctl_plugin_api::Output;
+
+use super::Context;
+use crate::error::HostError;
+use crate::services::secrets::{SecretStore, login_name};
+
+pub fn command() -> Command {
+    let service = || {
+        Arg::new("service")
+            .required(true)
+            .value_name("SERVICE")
+            .help("Keyring service, e.g. statuspage-token")
+    };
+    let user =
+        || Arg::new("user").long("user").value_name("USER").help("Keyring user [default: your login name]");
+    Command::new("secrets")
+        .about("Store, delete and check secrets in the OS keyring")
+        .subcommand_required(true)
+        .subcommand(
+            Command::new("set")
+                .about("Store a secret read from stdin (without echo on a terminal)")
+                .arg(service())
+                .arg(user()),
+        )
+        .subcommand(Command::new("delete").about("Delete a stored secret").arg(service()).arg(user()))
+        .subcommand(
+            Command::new("check")
+                .about("Say where a secret would come from, without printing it")
+                .arg(service())
+                .arg(user())
+                .arg(
+                    Arg::new("env")
+                        .long("env")
+                        .value_name("VAR")
+                        .action(ArgAction::Append)
+                        .help("Environment variables looked at first (repeatable)"),
+                ),
+        )
+}
+
+pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
+    let (sub, m) = m.subcommand().ok_or_else(|| HostError::Usage("missing secrets subcommand".into()))?;
+    let service = m.get_one::<String>("service").cloned().unwrap_or_default();
+    let user = m.get_one::<String>("user").cloned().unwrap_or_else(|| login_name(cx.env));
+    let store = SecretStore::from_env(cx.env);
+    let store_err = |e: crate::services::secrets::StoreError| {
+        HostError::Config(format!("cannot use {}: {e}", store.describe()))
+    };
+    match sub {
+        "set" => {
+            let secret = read_secret(&service, &user)?;
+            store.set(&service, &user, &secret).map_err(store_err)?;
+            Ok(said(
+                format!("stored the secret for {service} (user {user}) in {}", store.describe()),
+                json!({"service": service, "user": user, "stored": true}),
+            ))
+        }
+        "delete" => {
+            let existed = store.delete(&service, &user).map_err(store_err)?;
+            let text = if existed {
+                format!("deleted the secret for {service} (user {user}) from {}", store.describe())
+            } else {
+                format!("no secret for {service} (user {user}) in {}; nothing deleted", store.describe())
+            };
+            Ok(said(text, json!({"service": service, "user": user, "deleted": existed})))
+        }
+        "check" => {
+            for var in m.get_many::<String>("env").into_iter().flatten() {
+                if let Some((value, source)) = cx.env.get_with_source(var)
+                    && !value.is_empty()
+                {
+                    let from = cx.env.describe(var, source);
+                    return Ok(said(
+                        format!("{service}: would come from {from}"),
+                        json!({"service": service, "source": from, "found": true}),
+                    ));
+                }
+            }
+            match store.get(&service, &user) {
+                Ok(Some(_)) => {
+                    let from = format!("keyring ({service}, user {user})");
+                    Ok(said(
+                        format!("{service}: would come from {from}"),
+                        json!({"service": service, "source": from, "found": true}),
+                    ))
+                }
+                Ok(None) => Err(HostError::Config(format!(
+                    "{service}: not found (no environment variable given is set, and {} has no entry for user {user})",
+                    store.describe()
+                ))),
+                Err(e) => Err(store_err(e)),
+            }
+        }
+        other => Err(HostError::Usage(format!("unknown secrets subcommand `{other}`"))),
+    }
+}
+
+fn said(text: String, data: serde_json::Value) -> Output {
+    Output { data, text: Some(format!("{text}\n")) }
+}
+
+fn read_secret(service: &str, user: &str) -> Result<String, HostError> {
+    let secret = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("secret for {service} (user {user}): "))
+            .map_err(|e| HostError::Failed(format!("cannot read the secret: {e}")))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| HostError::Failed(format!("cannot read the secret from stdin: {e}")))?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    if secret.is_empty() {
+        return Err(HostError::Usage("empty secret: nothing stored".into()));
+    }
+    Ok(secret)
+}

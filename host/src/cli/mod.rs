@@ -1,0 +1,86 @@
+//! The command line, assembled at run time from built-ins and plugin manifests.
+
+pub mod argv;
+pub mod globals;
+pub mod plugin_command;
+pub mod resolve;
+
+use clap::Command;
+use clap::builder::styling::Styles;
+
+use crate::registry::Registry;
+
+/// Identity of the program the host runs as.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub name: String,
+    pub version: String,
+    pub about: String,
+}
+
+/// The whole tree. Plugin commands are hidden from clap's own listing (the root help
+/// groups them by namespace instead) unless `for_completion`, since completion scripts
+/// skip hidden commands.
+pub fn root(
+    identity: &Identity,
+    builtins: Vec<Command>,
+    registry: &Registry,
+    color: bool,
+    for_completion: bool,
+) -> Command {
+    let version = format!("{} (plugin-api {})", identity.version, statusctl_plugin_api::API_VERSION);
+    let mut cmd = Command::new(identity.name.clone())
+        .version(version)
+        .about(identity.about.clone())
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .infer_long_args(true)
+        .max_term_width(100)
+        .args(globals::args())
+        .subcommands(builtins)
+        .after_help(plugin_listing(identity, registry))
+        .help_template(
+            "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\nCommands:\n{subcommands}\n\n{after-help}\n\nGlobal options (before or after the command):\n{options}",
+        );
+    cmd = if color { cmd.styles(Styles::styled()) } else { cmd.color(clap::ColorChoice::Never) };
+    for (_, manifest) in registry.active() {
+        for decl in &manifest.commands {
+            let sub = plugin_command::command(manifest, decl).infer_long_args(true);
+            cmd = cmd.subcommand(if for_completion { sub.hide(false) } else { sub });
+        }
+    }
+    cmd
+}
+
+/// `statusctl --help`'s plugin part: one group per namespace.
+fn plugin_listing(identity: &Identity, registry: &Registry) -> String {
+    let mut groups = Vec::new();
+    let width = registry
+        .active()
+        .flat_map(|(_, m)| m.commands.iter().map(move |c| m.namespace.len() + 1 + c.name.len()))
+        .max()
+        .unwrap_or(0);
+    for (_, manifest) in registry.active() {
+        let mut group = format!(
+            "{} ({} {}): {}\n",
+            manifest.namespace, manifest.name, manifest.version, manifest.description
+        );
+        for decl in &manifest.commands {
+            let name = format!("{}:{}", manifest.namespace, decl.name);
+            group.push_str(&format!("  {name:width$}  {}\n", decl.about));
+        }
+        groups.push(group);
+    }
+    if groups.is_empty() {
+        return format!(
+            "No plugins loaded. `{0} plugins list` shows where {0} looks; `{0} plugins install FILE` adds one.",
+            identity.name
+        );
+    }
+    let mut text = groups.join("\n");
+    text.push_str(&format!(
+        "\n`{} help NAMESPACE:COMMAND` shows a command's flags; `-` may stand for `_` in names.",
+        identity.name
+    ));
+    text
+}

@@ -1,0 +1,106 @@
+//! A plugin's declarations as clap commands: help, validation and completion come from
+//! the data; the plugin never sees argv.
+
+use clap::builder::PossibleValuesParser;
+use clap::{Arg, ArgAction, Command, ValueHint, value_parser};
+use statusctl_plugin_api::{ArgDecl, ArgKind, CommandDecl, Manifest, ValueType};
+
+/// The clap command for `namespace:command`.
+pub fn command(manifest: &Manifest, decl: &CommandDecl) -> Command {
+    let mut cmd =
+        Command::new(format!("{}:{}", manifest.namespace, decl.name)).about(decl.about.clone()).hide(true);
+    if let Some(long) = &decl.long_about {
+        cmd = cmd.long_about(long.clone());
+    }
+    let dashed = decl.name.replace('_', "-");
+    if dashed != decl.name {
+        cmd = cmd.alias(format!("{}:{dashed}", manifest.namespace));
+    }
+    let mut after = Vec::new();
+    if decl.mutating {
+        after.push("Changes something at the provider; --dry-run shows the requests instead.".to_string());
+    }
+    if !decl.examples.is_empty() {
+        after.push(format!(
+            "Examples:\n{}",
+            decl.examples.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n")
+        ));
+    }
+    if !after.is_empty() {
+        cmd = cmd.after_help(after.join("\n\n"));
+    }
+    cmd.args(decl.args.iter().map(arg))
+}
+
+fn arg(decl: &ArgDecl) -> Arg {
+    let mut arg = Arg::new(decl.id.clone());
+    if let Some(long) = decl.long_name() {
+        arg = arg.long(long);
+    }
+    if let Some(short) = decl.short {
+        arg = arg.short(short);
+    }
+    for alias in &decl.long_aliases {
+        arg = arg.visible_alias(alias.clone());
+    }
+    arg = match decl.kind {
+        ArgKind::Flag => arg.action(ArgAction::SetTrue),
+        ArgKind::Value | ArgKind::Positional => arg.action(ArgAction::Set).num_args(1),
+        ArgKind::List => arg.action(ArgAction::Append).num_args(1..),
+    };
+    if decl.kind != ArgKind::Flag {
+        if !decl.choices.is_empty() {
+            arg = arg.value_parser(PossibleValuesParser::new(decl.choices.clone()));
+        } else {
+            arg = match decl.value_type {
+                ValueType::Integer => arg.value_parser(value_parser!(i64)),
+                ValueType::Path => arg.value_hint(ValueHint::FilePath),
+                ValueType::String => arg,
+            };
+        }
+        if let Some(name) = &decl.value_name {
+            arg = arg.value_name(name.clone());
+        }
+        if let Some(default) = &decl.default {
+            arg = arg.default_value(default.clone());
+        }
+    }
+    // Values the environment or a profile may supply are checked after resolution.
+    let elsewhere = decl.env.is_some() || decl.from_profile;
+    arg = arg.required(decl.required && !elsewhere);
+    arg = arg.conflicts_with_all(decl.conflicts_with.clone());
+    if decl.hidden {
+        arg = arg.hide(true);
+    }
+    if decl.secret {
+        arg = arg.hide_default_value(true);
+    }
+    arg.help(help_text(decl))
+}
+
+fn help_text(decl: &ArgDecl) -> String {
+    let mut help = decl.help.clone();
+    let mut notes = Vec::new();
+    if !decl.dash_aliases.is_empty() {
+        notes.push(format!(
+            "also: {}",
+            decl.dash_aliases.iter().map(|d| format!("-{d}")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let Some(env) = &decl.env {
+        notes.push(format!("env: {env}"));
+    }
+    if decl.from_profile {
+        notes.push(format!("profile key: {}", decl.id));
+    }
+    if decl.kind == ArgKind::List {
+        notes.push("one or more; repeatable".into());
+    }
+    if !notes.is_empty() {
+        if !help.is_empty() {
+            help.push(' ');
+        }
+        help.push_str(&format!("[{}]", notes.join("; ")));
+    }
+    help
+}

@@ -1,0 +1,32 @@
+//! statusctl's host: discovers provider plugins (cdylibs), checks their ABI, builds the
+//! command line from their manifests, and lends them HTTP, secrets, config and logging.
+//!
+//! Embed it in another tool:
+//!
+//! ```no_run
+//! let host = statusctl_host::Host::builder("mytool").about("My status tool").build();
+//! let outcome = host.run(["mytool", "plugins", "list", "-f", "json"]);
+//! println!("exit {}: {}", outcome.exit_code.code(), outcome.stdout);
+//! ```
+
+mod builtins;
+mod cli;
+mod discovery;
+mod error;
+mod exit_code;
+mod fs_atomic;
+mod host;
+mod invoke;
+mod loader;
+mod output;
+mod registry;
+mod security;
+mod services;
+
+pub use builtins::{Builtin, Context, Handler};
+/// clap, as the host uses it (for embedders' built-in commands).
+pub use clap;
+pub use error::HostError;
+pub use exit_code::ExitCode;
+pub use host::{Host, HostBuilder, Outcome};
+pub use statusctl_plugin_api::Output;

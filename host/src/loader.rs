@@ -1,0 +1,127 @@
+//! Opens one plugin library and reads its manifest, turning every failure into one line.
+
+use std::ffi::{CStr, c_char};
+use std::path::Path;
+
+use abi_stable::library::{LibraryError, RawLibrary, lib_header_from_path};
+use statusctl_plugin_api::{API_VERSION, Error as PluginError, Manifest, abi::PluginModRef};
+
+/// A library that loaded and described itself.
+pub struct Loaded {
+    pub module: PluginModRef,
+    pub manifest: Manifest,
+}
+
+/// Why a library was skipped.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub incompatible: bool,
+    /// One line: the reason and what to do.
+    pub reason: String,
+    /// Long details (abi_stable's layout report), shown with `-vv`.
+    pub detail: Option<String>,
+}
+
+impl LoadError {
+    fn invalid(reason: impl Into<String>) -> Self {
+        Self { incompatible: false, reason: reason.into(), detail: None }
+    }
+    fn incompatible(reason: impl Into<String>, detail: Option<String>) -> Self {
+        Self { incompatible: true, reason: reason.into(), detail }
+    }
+}
+
+/// Names a manifest may not take: built-in commands and global flags belong to the host.
+pub struct Reserved<'a> {
+    pub namespaces: &'a [String],
+    pub flags: &'a [&'a str],
+}
+
+/// Loads `path` once, with abi_stable's per-file header loading (the per-type loaders cache
+/// the first library of a type and would hand it back for every other file).
+pub fn load(path: &Path, reserved: &Reserved<'_>) -> Result<Loaded, LoadError> {
+    let module = lib_header_from_path(path)
+        .and_then(|header| header.init_root_module::<PluginModRef>())
+        .map_err(|err| describe(&err))?;
+    let json = (module.manifest())().into_result().map_err(|err| {
+        LoadError::invalid(format!("its manifest function failed: {}", PluginError::from_abi(&err)))
+    })?;
+    let manifest: Manifest = serde_json::from_str(&json)
+        .map_err(|err| LoadError::invalid(format!("its manifest does not parse: {err}")))?;
+    check_manifest(&manifest, reserved).map_err(LoadError::invalid)?;
+    Ok(Loaded { module, manifest })
+}
+
+fn check_manifest(manifest: &Manifest, reserved: &Reserved<'_>) -> Result<(), String> {
+    manifest.validate().map_err(|e| format!("its manifest breaks the naming rules: {e}"))?;
+    if reserved.namespaces.iter().any(|n| n == &manifest.namespace) {
+        return Err(format!("its namespace `{}` is the name of a built-in command", manifest.namespace));
+    }
+    for cmd in &manifest.commands {
+        for arg in &cmd.args {
+            if let Some(flag) = arg.spellings().into_iter().find(|s| reserved.flags.contains(&s.as_str())) {
+                return Err(format!(
+                    "its command `{}` declares `{flag}`, which is a global flag of the host",
+                    cmd.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn describe(err: &LibraryError) -> LoadError {
+    let rebuild = format!("rebuild it against plugin-api {API_VERSION}");
+    match err {
+        LibraryError::OpenError { err, .. } => {
+            let text = err.to_string();
+            let first = text.lines().next().unwrap_or("").trim();
+            LoadError::invalid(format!("not a loadable library ({first})"))
+        }
+        LibraryError::GetSymbolError { .. } => {
+            LoadError::invalid("not a statusctl plugin (it exports no plugin root module)")
+        }
+        LibraryError::IncompatibleVersionNumber { actual_version, .. } => LoadError::incompatible(
+            format!(
+                "built against plugin-api {actual_version}, this statusctl accepts {API_VERSION}: {rebuild}"
+            ),
+            None,
+        ),
+        LibraryError::AbiInstability(detail) => LoadError::incompatible(
+            format!(
+                "its plugin-api types do not match this statusctl's layout (plugin-api {API_VERSION}): {rebuild}"
+            ),
+            Some(detail.to_string()),
+        ),
+        LibraryError::InvalidAbiHeader(_) | LibraryError::InvalidCAbi { .. } => LoadError::incompatible(
+            format!("built with an incompatible abi_stable version: {rebuild}"),
+            Some(err.to_string()),
+        ),
+        LibraryError::Many(errors) => {
+            errors.iter().next().map(describe).unwrap_or_else(|| LoadError::invalid("unknown error"))
+        }
+        other => {
+            let text = other.to_string();
+            LoadError::invalid(text.lines().next().unwrap_or("unknown error").to_string())
+        }
+    }
+}
+
+/// Reads the plain C namespace symbol of a library whose abi_stable checks failed.
+pub fn namespace_symbol(path: &Path) -> Option<String> {
+    let lib = RawLibrary::load_at(path).ok()?;
+    let name = statusctl_plugin_api::abi::NAMESPACE_SYMBOL;
+    // SAFETY: the symbol, when present, is the `extern "C" fn() -> *const c_char` that
+    // `export_plugin!` generates; it returns a pointer to a static NUL-terminated string.
+    let namespace = unsafe {
+        let func = lib.get::<extern "C" fn() -> *const c_char>(name).ok()?;
+        let ptr = func();
+        if ptr.is_null() {
+            return None;
+        }
+        CStr::from_ptr(ptr).to_str().ok()?.to_owned()
+    };
+    // Libraries are never unloaded: their code may still be referenced.
+    std::mem::forget(lib);
+    (!namespace.is_empty()).then_some(namespace)
+}

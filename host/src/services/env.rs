@@ -1,0 +1,97 @@
+//! One merged view of the environment: the real environment over `./.env`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::HostError;
+
+/// Where a variable's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvSource {
+    Process,
+    DotEnv,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EnvView {
+    /// None: read the process environment (tests and embedders may pass a fixed map).
+    process: Option<HashMap<String, String>>,
+    dotenv: HashMap<String, String>,
+    dotenv_path: Option<PathBuf>,
+}
+
+impl EnvView {
+    /// Reads `<dir>/.env` once if it exists (parent directories are not searched).
+    pub fn load(dir: &Path) -> Result<Self, HostError> {
+        let path = dir.join(".env");
+        if !path.is_file() {
+            return Ok(Self::default());
+        }
+        let mut dotenv = HashMap::new();
+        let iter = dotenvy::from_path_iter(&path).map_err(|e| dotenv_error(&path, e))?;
+        for item in iter {
+            let (key, value) = item.map_err(|e| dotenv_error(&path, e))?;
+            dotenv.insert(key, value);
+        }
+        Ok(Self { process: None, dotenv, dotenv_path: Some(path) })
+    }
+
+    /// A fixed environment (for tests and embedders).
+    pub fn fixed(process: HashMap<String, String>, dotenv: HashMap<String, String>) -> Self {
+        Self { process: Some(process), dotenv, dotenv_path: None }
+    }
+
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.get_with_source(name).map(|(v, _)| v)
+    }
+
+    pub fn get_with_source(&self, name: &str) -> Option<(String, EnvSource)> {
+        let real = match &self.process {
+            Some(map) => map.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        };
+        real.map(|v| (v, EnvSource::Process))
+            .or_else(|| self.dotenv.get(name).map(|v| (v.clone(), EnvSource::DotEnv)))
+    }
+
+    /// How to name where a value came from, for messages.
+    pub fn describe(&self, name: &str, source: EnvSource) -> String {
+        match (source, &self.dotenv_path) {
+            (EnvSource::DotEnv, Some(path)) => format!("{name} in {}", path.display()),
+            _ => format!("env {name}"),
+        }
+    }
+}
+
+fn dotenv_error(path: &Path, err: dotenvy::Error) -> HostError {
+    let detail = match err {
+        dotenvy::Error::LineParse(line, index) => format!("cannot parse `{line}` at character {index}"),
+        other => other.to_string(),
+    };
+    HostError::Config(format!("{}: {detail}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_environment_wins_over_dotenv() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join(".env"), "A=from-file\nB=\"quoted value\"\n# c\n").unwrap();
+        let loaded = EnvView::load(tmp.path()).unwrap();
+        let view = EnvView { process: Some(HashMap::from([("A".into(), "real".into())])), ..loaded };
+        assert_eq!(view.get_with_source("A"), Some(("real".into(), EnvSource::Process)));
+        assert_eq!(view.get_with_source("B"), Some(("quoted value".into(), EnvSource::DotEnv)));
+        assert!(view.describe("B", EnvSource::DotEnv).ends_with(".env"));
+        assert_eq!(view.get("C"), None);
+    }
+
+    #[test]
+    fn a_broken_dotenv_is_one_clear_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join(".env"), "GOOD=1\nnot a line\n").unwrap();
+        let err = EnvView::load(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains(".env") && err.contains("not a line"), "{err}");
+    }
+}

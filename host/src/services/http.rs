@@ -1,0 +1,365 @@
+//! The host's HTTP client: one lazily built reqwest client per TLS need, retries with
+//! backoff, `Retry-After`, token-bucket pacing, and "outcome unknown" for requests that
+//! must not be sent twice.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use statusctl_plugin_api::{Error, ErrorKind, HttpRequest, HttpResponse};
+
+use super::clock::Clock;
+use super::pacing::Pacer;
+use super::redact::{self, Redactor};
+use super::wait::Waiter;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Settings from global flags.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// The longest the host waits on backoff and `Retry-After`, in all, before giving up.
+    pub max_wait: Duration,
+    /// Extra CA certificates (PEM).
+    pub ca_files: Vec<PathBuf>,
+    pub user_agent: String,
+}
+
+pub struct HttpEngine {
+    settings: HttpSettings,
+    clock: Clock,
+    runtime: RefCell<Option<tokio::runtime::Runtime>>,
+    clients: RefCell<HashMap<(bool, bool), reqwest::Client>>,
+    pacer: RefCell<Pacer>,
+    waiter: Waiter,
+}
+
+/// What one attempt gave.
+enum Attempt {
+    Answer(HttpResponse),
+    /// Nothing was sent (the connection could not be made): always safe to retry.
+    NotSent(String),
+    /// The request may have reached the server.
+    MaybeSent(String),
+}
+
+impl HttpEngine {
+    pub fn new(settings: HttpSettings, clock: Clock, waiter: Waiter) -> Self {
+        Self {
+            settings,
+            clock,
+            runtime: RefCell::new(None),
+            clients: RefCell::new(HashMap::new()),
+            pacer: RefCell::new(Pacer::default()),
+            waiter,
+        }
+    }
+
+    /// Sends `req` with retries. Blocks the calling thread (plugins are called outside any
+    /// async context, so the host can drive its own runtime here).
+    pub fn send(&self, req: &HttpRequest, redactor: &Redactor) -> Result<HttpResponse, Error> {
+        let mut runtime = self.runtime.borrow_mut();
+        if runtime.is_none() {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
+            *runtime = Some(rt);
+        }
+        let rt = runtime.as_ref().expect("runtime was just created");
+        rt.block_on(async {
+            tokio::select! {
+                result = self.send_with_retries(req, redactor) => result,
+                _ = tokio::signal::ctrl_c() => Err(interrupted(req, redactor)),
+            }
+        })
+    }
+
+    async fn send_with_retries(&self, req: &HttpRequest, redactor: &Redactor) -> Result<HttpResponse, Error> {
+        let shown_url = redact::url(&req.url, &req.secret_query, redactor);
+        let policy = &req.retry;
+        let idempotent = req.is_idempotent();
+        let max_attempts = policy.max_attempts.max(1);
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(limit) = &req.rate_limit {
+                let wait = self.pacer.borrow_mut().reserve(limit, self.clock.now());
+                if !wait.is_zero() {
+                    self.waiter.wait(&self.clock, wait, &format!("rate limit `{}`", limit.key)).await;
+                }
+            }
+            let started = Instant::now();
+            let outcome = self.attempt(req).await;
+            let latency = started.elapsed().as_millis();
+            let retry_in = match &outcome {
+                Attempt::Answer(resp) => {
+                    tracing::debug!(
+                        "{} {} → {} ({latency} ms, attempt {attempt}/{max_attempts})",
+                        req.method,
+                        shown_url,
+                        resp.status
+                    );
+                    let rate_limited = policy.rate_limited_statuses.contains(&resp.status);
+                    let retryable =
+                        policy.statuses.contains(&resp.status) && (idempotent || policy.retry_non_idempotent);
+                    if (rate_limited || retryable) && attempt < max_attempts {
+                        let retry_after = resp.header("retry-after").and_then(parse_retry_after);
+                        if rate_limited && let (Some(limit), Some(wait)) = (&req.rate_limit, retry_after) {
+                            self.pacer.borrow_mut().penalize(limit, wait, self.clock.now());
+                        }
+                        let why = match retry_after {
+                            Some(_) => {
+                                format!("{} answered {} with Retry-After", host_of(&req.url), resp.status)
+                            }
+                            None => format!("{} answered {}", host_of(&req.url), resp.status),
+                        };
+                        Some((
+                            retry_after.unwrap_or_else(|| backoff(policy, attempt)),
+                            why,
+                            Some(resp.status),
+                        ))
+                    } else {
+                        None
+                    }
+                }
+                Attempt::NotSent(why) | Attempt::MaybeSent(why) => {
+                    tracing::debug!(
+                        "{} {} → {why} ({latency} ms, attempt {attempt}/{max_attempts})",
+                        req.method,
+                        shown_url
+                    );
+                    let safe = matches!(outcome, Attempt::NotSent(_)) || idempotent;
+                    (safe && attempt < max_attempts).then(|| (backoff(policy, attempt), why.clone(), None))
+                }
+            };
+            let Some((wait, why, status)) = retry_in else {
+                return finish(outcome, attempt, req, &shown_url);
+            };
+            if waited + wait > self.settings.max_wait {
+                let mut err = Error::unavailable(format!(
+                    "gave up on {} {shown_url}: {why}; waiting {} more would pass --max-wait {}",
+                    req.method,
+                    human(wait),
+                    human(self.settings.max_wait)
+                ));
+                err.http_status = status;
+                return Err(err);
+            }
+            waited += wait;
+            let reason = format!("{why}, retry {}/{}", attempt + 1, max_attempts);
+            self.waiter.wait(&self.clock, wait, &reason).await;
+        }
+    }
+
+    async fn attempt(&self, req: &HttpRequest) -> Attempt {
+        let client = match self.client(&req.url, req.insecure_tls) {
+            Ok(client) => client,
+            Err(err) => return Attempt::NotSent(err),
+        };
+        let method = match reqwest::Method::from_bytes(req.method.as_bytes()) {
+            Ok(m) => m,
+            Err(_) => return Attempt::NotSent(format!("invalid method `{}`", req.method)),
+        };
+        let timeout = req.timeout_secs.map(Duration::from_secs_f64).unwrap_or(DEFAULT_TIMEOUT);
+        let mut builder = client.request(method, &req.url).timeout(self.clock.real(timeout));
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(err) if err.is_connect() || err.is_builder() => return Attempt::NotSent(describe(&err)),
+            Err(err) => return Attempt::MaybeSent(describe(&err)),
+        };
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        match response.text().await {
+            Ok(body) => Attempt::Answer(HttpResponse { status, headers, body, attempts: 0 }),
+            Err(err) => Attempt::MaybeSent(format!("the answer ({status}) broke off: {}", describe(&err))),
+        }
+    }
+
+    /// One client per (https, verification off): plain http needs no TLS set-up at all.
+    fn client(&self, url: &str, insecure: bool) -> Result<reqwest::Client, String> {
+        let https = url.starts_with("https:");
+        let insecure = https && insecure;
+        if let Some(client) = self.clients.borrow().get(&(https, insecure)) {
+            return Ok(client.clone());
+        }
+        if https {
+            // reqwest is built without a default crypto provider (ring builds faster and
+            // needs no C toolchain); installing twice is harmless.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.clock.real(CONNECT_TIMEOUT))
+            .user_agent(&self.settings.user_agent);
+        if https {
+            let mut certs = Vec::new();
+            for file in &self.settings.ca_files {
+                let pem = std::fs::read(file)
+                    .map_err(|e| format!("cannot read CA file {}: {e}", file.display()))?;
+                certs.extend(
+                    reqwest::Certificate::from_pem_bundle(&pem)
+                        .map_err(|e| format!("bad CA file {}: {e}", file.display()))?,
+                );
+            }
+            builder = builder.tls_certs_merge(certs);
+            if insecure {
+                tracing::warn!("TLS certificate verification is off for {} (--ignore-ssl)", host_of(url));
+                builder = builder.tls_danger_accept_invalid_certs(true);
+            }
+        }
+        let client =
+            builder.build().map_err(|e| format!("cannot build the HTTP client: {}", describe(&e)))?;
+        self.clients.borrow_mut().insert((https, insecure), client.clone());
+        Ok(client)
+    }
+}
+
+fn finish(
+    outcome: Attempt,
+    attempts: u32,
+    req: &HttpRequest,
+    shown_url: &str,
+) -> Result<HttpResponse, Error> {
+    match outcome {
+        Attempt::Answer(mut resp) => {
+            resp.attempts = attempts;
+            Ok(resp)
+        }
+        Attempt::NotSent(why) => Err(Error::unavailable(format!("cannot reach {shown_url}: {why}"))),
+        Attempt::MaybeSent(why) if req.is_idempotent() => {
+            Err(Error::unavailable(format!("no answer from {shown_url} after {attempts} attempts: {why}")))
+        }
+        Attempt::MaybeSent(why) => {
+            let mut err = Error::new(
+                ErrorKind::OutcomeUnknown,
+                format!(
+                    "the outcome of {} {shown_url} is unknown ({why}): it may have been applied",
+                    req.method
+                ),
+            );
+            err.request_id = req.request_id.clone();
+            Err(err)
+        }
+    }
+}
+
+fn interrupted(req: &HttpRequest, redactor: &Redactor) -> Error {
+    let url = redact::url(&req.url, &req.secret_query, redactor);
+    let mut message = if req.is_idempotent() {
+        format!("interrupted during {} {url}", req.method)
+    } else {
+        format!("interrupted: the outcome of {} {url} is unknown", req.method)
+    };
+    if let Some(id) = &req.request_id {
+        message.push_str(&format!(" (request id {id})"));
+    }
+    let mut err = Error::new(ErrorKind::Interrupted, message);
+    err.request_id = req.request_id.clone();
+    err
+}
+
+/// Exponential backoff from the policy's base, capped, with jitter in the upper half so
+/// that clients retrying together spread out.
+fn backoff(policy: &statusctl_plugin_api::RetryPolicy, attempt: u32) -> Duration {
+    let exp = policy.backoff_base_ms.saturating_mul(1u64 << (attempt - 1).min(20));
+    let full = exp.min(policy.backoff_cap_ms.max(policy.backoff_base_ms));
+    Duration::from_millis(full / 2 + fastrand::u64(0..=full / 2))
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        })
+        .unwrap_or_else(|| "the server".into())
+}
+
+/// reqwest's error with its causes, on one line.
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = if err.is_timeout() { "timed out".to_string() } else { String::new() };
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+        source = e.source();
+    }
+    text
+}
+
+/// A duration for people: `2s`, `1.5s`, `2m 5s`.
+pub fn human(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 60.0 {
+        let s = format!("{secs:.1}");
+        format!("{}s", s.trim_end_matches(".0"))
+    } else {
+        format!("{}m {}s", d.as_secs() / 60, d.as_secs() % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statusctl_plugin_api::RetryPolicy;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let later = std::time::SystemTime::now() + Duration::from_secs(30);
+        let got = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(got > Duration::from_secs(27) && got <= Duration::from_secs(30), "{got:?}");
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        let policy = RetryPolicy::default();
+        for attempt in 1..10 {
+            let full = (1000u64 << (attempt - 1)).min(8000);
+            let got = backoff(&policy, attempt).as_millis() as u64;
+            assert!(got >= full / 2 && got <= full, "attempt {attempt}: {got}");
+        }
+    }
+
+    #[test]
+    fn durations_for_people() {
+        assert_eq!(human(Duration::from_secs(2)), "2s");
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human(Duration::from_secs(125)), "2m 5s");
+    }
+}

@@ -1,0 +1,95 @@
+//! Logging to stderr for the host and its plugins: level prefixes like cargo's, filtered by
+//! `-q`/`-v`/`-vv`, and every line scrubbed of known secrets before it is written.
+
+use std::io::Write;
+
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter, format::Writer};
+use tracing_subscriber::registry::LookupSpan;
+
+use super::redact::Redactor;
+
+/// The level shown for a verbosity: -q errors, default info, -v debug (each HTTP call),
+/// -vv trace.
+pub fn level_for(verbosity: i8) -> Level {
+    match verbosity {
+        i8::MIN..=-1 => Level::ERROR,
+        0 => Level::INFO,
+        1 => Level::DEBUG,
+        _ => Level::TRACE,
+    }
+}
+
+/// Builds the subscriber for one run (installed with `tracing::subscriber::set_default`,
+/// so embedders running several hosts keep them apart).
+pub fn subscriber(verbosity: i8, color: bool, redactor: Redactor) -> impl Subscriber + Send + Sync {
+    tracing_subscriber::fmt()
+        .with_max_level(level_for(verbosity))
+        .with_writer(ScrubbingStderr(redactor))
+        .event_format(CliFormat { color })
+        .finish()
+}
+
+struct CliFormat {
+    color: bool,
+}
+
+impl<S, N> FormatEvent<S, N> for CliFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let (word, ansi) = match *event.metadata().level() {
+            Level::ERROR => ("error: ", "\x1b[1;31m"),
+            Level::WARN => ("warning: ", "\x1b[1;33m"),
+            Level::INFO => ("", ""),
+            Level::DEBUG => ("debug: ", "\x1b[2m"),
+            Level::TRACE => ("trace: ", "\x1b[2m"),
+        };
+        if self.color && !word.is_empty() {
+            write!(writer, "{ansi}{word}\x1b[0m")?;
+        } else {
+            write!(writer, "{word}")?;
+        }
+        ctx.format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+/// Stderr, with known secrets scrubbed from each formatted line.
+struct ScrubbingStderr(Redactor);
+
+impl<'a> MakeWriter<'a> for ScrubbingStderr {
+    type Writer = ScrubbedLine;
+    fn make_writer(&'a self) -> Self::Writer {
+        ScrubbedLine { redactor: self.0.clone(), buffer: Vec::new() }
+    }
+}
+
+struct ScrubbedLine {
+    redactor: Redactor,
+    buffer: Vec<u8>,
+}
+
+impl Write for ScrubbedLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for ScrubbedLine {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.buffer);
+        let _ = std::io::stderr().lock().write_all(self.redactor.scrub(&text).as_bytes());
+    }
+}

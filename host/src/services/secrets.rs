@@ -1,0 +1,199 @@
+//! Secret lookup along a chain (argument, environment, profile, OS keyring) and the
+//! keyring store behind `statusctl secrets`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+use statusctl_plugin_api::{SecretRequest, SecretValue};
+
+use super::env::EnvView;
+
+/// Where keyring secrets live: the OS keyring, or a plain JSON file that the test suite
+/// selects with `STATUSCTL_TEST_KEYRING_FILE` (never meant for real secrets).
+#[derive(Debug, Clone)]
+pub enum SecretStore {
+    Keyring,
+    TestFile(PathBuf),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("keyring: {0}")]
+    Keyring(String),
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+}
+
+impl SecretStore {
+    pub fn from_env(env: &EnvView) -> Self {
+        match env.get("STATUSCTL_TEST_KEYRING_FILE") {
+            Some(path) if !path.is_empty() => SecretStore::TestFile(path.into()),
+            _ => SecretStore::Keyring,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            SecretStore::Keyring => "the OS keyring".into(),
+            SecretStore::TestFile(path) => format!("the test keyring file {}", path.display()),
+        }
+    }
+
+    pub fn get(&self, service: &str, user: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            SecretStore::Keyring => match entry(service, user)?.get_password() {
+                Ok(secret) => Ok(Some(secret)),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(err) => Err(StoreError::Keyring(err.to_string())),
+            },
+            SecretStore::TestFile(path) => Ok(read_file(path)?.remove(&key(service, user))),
+        }
+    }
+
+    pub fn set(&self, service: &str, user: &str, secret: &str) -> Result<(), StoreError> {
+        match self {
+            SecretStore::Keyring => {
+                entry(service, user)?.set_password(secret).map_err(|e| StoreError::Keyring(e.to_string()))
+            }
+            SecretStore::TestFile(path) => {
+                let mut all = read_file(path)?;
+                all.insert(key(service, user), secret.to_owned());
+                write_file(path, &all)
+            }
+        }
+    }
+
+    /// Returns whether there was something to delete.
+    pub fn delete(&self, service: &str, user: &str) -> Result<bool, StoreError> {
+        match self {
+            SecretStore::Keyring => match entry(service, user)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(keyring::Error::NoEntry) => Ok(false),
+                Err(err) => Err(StoreError::Keyring(err.to_string())),
+            },
+            SecretStore::TestFile(path) => {
+                let mut all = read_file(path)?;
+                let existed = all.remove(&key(service, user)).is_some();
+                write_file(path, &all)?;
+                Ok(existed)
+            }
+        }
+    }
+}
+
+fn entry(service: &str, user: &str) -> Result<keyring::Entry, StoreError> {
+    keyring::Entry::new(service, user).map_err(|e| StoreError::Keyring(e.to_string()))
+}
+
+fn key(service: &str, user: &str) -> String {
+    format!("{service}/{user}")
+}
+
+fn read_file(path: &Path) -> Result<BTreeMap<String, String>, StoreError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::File { path: path.to_path_buf(), message: e.to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(StoreError::File { path: path.to_path_buf(), message: e.to_string() }),
+    }
+}
+
+fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), StoreError> {
+    let text = serde_json::to_string_pretty(all).unwrap_or_default();
+    crate::fs_atomic::write(path, text.as_bytes(), 0o600)
+        .map_err(|e| StoreError::File { path: path.to_path_buf(), message: e.to_string() })
+}
+
+/// The login name, the default keyring user.
+pub fn login_name(env: &EnvView) -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| env.get(v))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "statusctl".into())
+}
+
+/// What the chain needs from the call.
+pub struct ChainContext<'a> {
+    pub args: &'a Map<String, Value>,
+    /// Long flag per argument id, to say `--token` rather than `token`.
+    pub flag_names: &'a BTreeMap<String, String>,
+    pub env: &'a EnvView,
+    pub settings: &'a Map<String, Value>,
+    pub profile: Option<&'a str>,
+    pub store: &'a SecretStore,
+}
+
+/// Walks the chain. Keyring errors count as "not found" (logged at debug level), so a
+/// missing secret still gives the plugin's clear message.
+pub fn resolve(req: &SecretRequest, cx: &ChainContext<'_>) -> Option<SecretValue> {
+    let found = |value: &str, source: String| {
+        (!value.is_empty()).then(|| SecretValue { value: value.to_owned(), source })
+    };
+    if let Some(id) = &req.arg
+        && let Some(value) = cx.args.get(id).and_then(Value::as_str)
+    {
+        let flag = cx.flag_names.get(id).cloned().unwrap_or_else(|| id.clone());
+        return found(value, flag);
+    }
+    for var in &req.env {
+        if let Some((value, source)) = cx.env.get_with_source(var)
+            && let Some(secret) = found(&value, cx.env.describe(var, source))
+        {
+            return Some(secret);
+        }
+    }
+    if let (Some(key), Some(profile)) = (&req.profile_key, cx.profile)
+        && let Some(value) = cx.settings.get(key).and_then(Value::as_str)
+        && let Some(secret) = found(value, format!("profile `{profile}` ({key})"))
+    {
+        return Some(secret);
+    }
+    if let Some((service, user)) = &req.keyring {
+        match cx.store.get(service, user) {
+            Ok(Some(value)) => return found(&value, format!("keyring ({service}, user {user})")),
+            Ok(None) => {}
+            Err(err) => tracing::debug!("{}: keyring lookup for {service}/{user} failed: {err}", req.label),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn the_chain_is_walked_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SecretStore::TestFile(tmp.path().join("k.json"));
+        store.set("svc", "me", "from-keyring").unwrap();
+        let env = EnvView::fixed(HashMap::new(), HashMap::from([("TOKEN".into(), "from-dotenv".into())]));
+        let flags = BTreeMap::from([("token".to_string(), "--token".to_string())]);
+        let look = |req: &SecretRequest, args: &Map<String, Value>, settings: &Map<String, Value>| {
+            let cx = ChainContext {
+                args,
+                flag_names: &flags,
+                env: &env,
+                settings,
+                profile: Some("p"),
+                store: &store,
+            };
+            resolve(req, &cx)
+        };
+        let req = SecretRequest::new("t").arg("token").env("TOKEN").profile_key("token").keyring("svc", "me");
+        let no_env = SecretRequest { env: vec![], ..req.clone() };
+        let empty = Map::new();
+        let profile: Map<String, Value> = [("token".to_string(), Value::from("x"))].into_iter().collect();
+        let cli: Map<String, Value> = [("token".to_string(), Value::from("cli"))].into_iter().collect();
+        assert_eq!(look(&req, &empty, &empty).unwrap().source, "env TOKEN");
+        assert_eq!(look(&no_env, &empty, &profile).unwrap().source, "profile `p` (token)");
+        assert_eq!(look(&no_env, &empty, &empty).unwrap().value, "from-keyring");
+        assert_eq!(look(&req, &cli, &profile).unwrap().source, "--token");
+        assert!(store.delete("svc", "me").unwrap());
+        assert!(!store.delete("svc", "me").unwrap());
+        assert!(look(&no_env, &empty, &empty).is_none());
+    }
+}

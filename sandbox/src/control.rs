@@ -1,0 +1,153 @@
+//! In-process handle on the sandbox state that the `/_sandbox/` control API
+//! also works on.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use axum::http::request::Parts;
+
+use crate::fault::{Fault, FaultAction, FaultError, FaultMatch, FaultQueue};
+use crate::record::{RecordedRequest, RequestLog};
+
+type ResetHook = Arc<dyn Fn() + Send + Sync>;
+
+/// Cheap to clone; every clone sees the same faults, recordings and hooks.
+#[derive(Clone)]
+pub struct Control {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    started: Instant,
+    traffic: Mutex<Traffic>,
+    reset_hooks: Mutex<Vec<ResetHook>>,
+}
+
+/// Faults and recordings share one lock so that the recording order (`seq`)
+/// is also the order in which requests consumed faults.
+#[derive(Default)]
+struct Traffic {
+    faults: FaultQueue,
+    log: RequestLog,
+}
+
+impl Control {
+    pub(crate) fn new(reset_hooks: Vec<ResetHook>) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                started: Instant::now(),
+                traffic: Mutex::default(),
+                reset_hooks: Mutex::new(reset_hooks),
+            }),
+        }
+    }
+
+    /// Queues a fault behind the ones already added.
+    ///
+    /// # Panics
+    /// If the fault is invalid (see [`Fault::validate`]); this is meant for
+    /// faults written in test code. Use [`Control::try_add_fault`] for faults
+    /// coming from elsewhere.
+    pub fn add_fault(&self, fault: Fault) {
+        if let Err(error) = self.try_add_fault(fault) {
+            panic!("invalid sandbox fault: {error}");
+        }
+    }
+
+    /// Queues a fault behind the ones already added, unless it is invalid.
+    pub fn try_add_fault(&self, fault: Fault) -> Result<(), FaultError> {
+        self.add_faults(vec![fault]).map(|_| ())
+    }
+
+    /// Queues all faults, or none of them if one is invalid; returns how many
+    /// were added.
+    pub fn add_faults(&self, faults: Vec<Fault>) -> Result<usize, FaultError> {
+        faults.iter().try_for_each(Fault::validate)?;
+        let added = faults.len();
+        let mut traffic = self.traffic();
+        for fault in faults {
+            traffic.faults.push(fault);
+        }
+        Ok(added)
+    }
+
+    /// Faults not used up yet, with their remaining `times`.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.traffic().faults.pending()
+    }
+
+    pub fn clear_faults(&self) {
+        self.traffic().faults.clear();
+    }
+
+    /// Every request recorded since the start or the last clear, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.traffic().log.all()
+    }
+
+    /// The recorded requests selected by `filter`, oldest first.
+    pub fn requests_matching(&self, filter: &FaultMatch) -> Vec<RecordedRequest> {
+        let mut requests = self.requests();
+        requests.retain(|request| filter.matches(&request.method, &request.path));
+        requests
+    }
+
+    /// Forgets recorded requests; numbering continues where it was.
+    pub fn clear_requests(&self) {
+        self.traffic().log.clear();
+    }
+
+    /// Clears faults and recordings (numbering restarts at 1), then runs
+    /// every reset hook so that providers can drop their state too.
+    pub fn reset(&self) {
+        {
+            let mut traffic = self.traffic();
+            traffic.faults.clear();
+            traffic.log.reset();
+        }
+        // Hooks run without any lock held: a hook may well use this Control.
+        let hooks = lock(&self.shared.reset_hooks).clone();
+        for hook in hooks {
+            hook();
+        }
+    }
+
+    /// Registers a hook run by every [`Control::reset`] and
+    /// `POST /_sandbox/reset`.
+    pub fn on_reset(&self, hook: impl Fn() + Send + Sync + 'static) {
+        lock(&self.shared.reset_hooks).push(Arc::new(hook));
+    }
+
+    /// Records a request and picks the fault it gets, as one step so that the
+    /// recording exists even if the fault then closes the connection.
+    pub(crate) fn admit(&self, parts: &Parts, body: &[u8]) -> Option<FaultAction> {
+        let received_ms = u64::try_from(self.shared.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let mut traffic = self.traffic();
+        let action = traffic.faults.take(parts.method.as_str(), parts.uri.path());
+        let description = action.as_ref().map(FaultAction::describe);
+        traffic.log.record(parts, body, received_ms, description);
+        action
+    }
+
+    fn traffic(&self) -> MutexGuard<'_, Traffic> {
+        lock(&self.shared.traffic)
+    }
+}
+
+/// A panic elsewhere (typically a failed assertion in a test) must not make
+/// the sandbox unusable, and the guarded data is always left consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl fmt::Debug for Control {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let traffic = self.traffic();
+        f.debug_struct("Control")
+            .field("faults", &traffic.faults.len())
+            .field("requests", &traffic.log.len())
+            .field("reset_hooks", &lock(&self.shared.reset_hooks).len())
+            .finish()
+    }
+}

@@ -1,0 +1,43 @@
+//! In-process HTTP sandbox for end-to-end tests of `statusctl` and for
+//! provider emulators.
+//!
+//! A sandbox serves provider routers (plain [`axum::Router`]s) on
+//! `127.0.0.1`, records every request and injects faults, both from Rust
+//! through [`Control`] and over HTTP through the control API under
+//! `/_sandbox/` (`faults`, `requests`, `reset`, `health`).
+//!
+//! ```no_run
+//! use statusctl_sandbox::{Fault, FaultAction, FaultMatch, SandboxBuilder};
+//!
+//! # async fn demo() -> Result<(), statusctl_sandbox::SandboxError> {
+//! let sandbox = SandboxBuilder::new().with_echo(true).serve().await?;
+//! sandbox.control().add_fault(Fault::new(
+//!     FaultMatch::any().method("POST").path("/echo/*"),
+//!     FaultAction::status(503).with_retry_after("2"),
+//! ));
+//! // ... point the CLI at sandbox.base_url() ...
+//! assert_eq!(sandbox.control().requests().len(), 0);
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod background;
+mod builder;
+mod control;
+mod control_api;
+mod echo;
+mod error;
+mod fault;
+mod record;
+mod responses;
+mod running;
+mod server;
+
+pub use background::BackgroundSandbox;
+pub use builder::SandboxBuilder;
+pub use control::Control;
+pub use error::SandboxError;
+pub use fault::{DropPoint, Fault, FaultAction, FaultError, FaultMatch};
+pub use record::RecordedRequest;
+pub use running::RunningSandbox;
