@@ -73,9 +73,11 @@ fn check_manifest(manifest: &Manifest, reserved: &Reserved<'_>) -> Result<(), St
 fn describe(err: &LibraryError) -> LoadError {
     let rebuild = format!("rebuild it against plugin-api {API_VERSION}");
     match err {
-        LibraryError::OpenError { err, .. } => {
+        LibraryError::OpenError { err, path } => {
             let text = err.to_string();
             let first = text.lines().next().unwrap_or("").trim();
+            // dlerror() repeats the path the warning already names.
+            let first = first.strip_prefix(&format!("{}: ", path.display())).unwrap_or(first);
             LoadError::invalid(format!("not a loadable library ({first})"))
         }
         LibraryError::GetSymbolError { .. } => {

@@ -4,7 +4,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use abi_stable::std_types::{RResult, RString};
 
-use crate::abi::{AbiError, HostRef};
+use crate::abi::{AbiError, HostRef, PluginModRef};
 use crate::{API_VERSION, Call, Error, Host, Invocation, Plugin};
 
 /// Runs `f`, turning errors and panics into an [`AbiError`]: a panic must never cross the
@@ -53,7 +53,7 @@ macro_rules! export_plugin {
         pub mod __statusctl_plugin_export {
             use super::*;
             use $crate::__private::abi_stable::{
-                export_root_module,
+                self,
                 prefix_type::PrefixTypeTrait,
                 std_types::{RResult, RStr, RString},
             };
@@ -72,10 +72,22 @@ macro_rules! export_plugin {
                 $crate::__private::guard(|| $crate::__private::invoke(plugin(), invocation.as_str(), host))
             }
 
-            #[export_root_module]
-            pub fn statusctl_root_module() -> PluginModRef {
+            fn root_module() -> PluginModRef {
                 PluginMod { manifest, invoke }.leak_into_prefix()
             }
+
+            extern "C" fn erased_root_module() -> abi_stable::library::RootModuleResult {
+                $crate::__private::root_module_result(root_module)
+            }
+
+            /// The header abi_stable's loader looks for (see `root_module_result`).
+            #[unsafe(export_name = "_1as_0lib_1header_0root_bmodule_bloader")]
+            pub static STATUSCTL_ROOT_MODULE_HEADER: abi_stable::library::LibHeader = unsafe {
+                abi_stable::library::LibHeader::from_constructor::<PluginModRef>(
+                    erased_root_module,
+                    abi_stable::library::CheckTypeLayout::Yes,
+                )
+            };
 
             #[unsafe(no_mangle)]
             pub extern "C" fn statusctl_plugin_namespace() -> *const ::std::ffi::c_char {
@@ -87,4 +99,20 @@ macro_rules! export_plugin {
             }
         }
     };
+}
+
+/// What `#[export_root_module]` would generate, spelled through this crate's re-export so
+/// that plugin crates need no direct `abi_stable` dependency.
+pub fn root_module_result(module: fn() -> PluginModRef) -> abi_stable::library::RootModuleResult {
+    abi_stable::library::__call_root_module_loader(module)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `export_plugin!` spells abi_stable's mangled loader symbol literally (attributes
+    /// need a literal); this keeps it in step with the abi_stable version in use.
+    #[test]
+    fn the_loader_symbol_matches_abi_stable() {
+        assert_eq!(abi_stable::library::ROOT_MODULE_LOADER_NAME, "_1as_0lib_1header_0root_bmodule_bloader");
+    }
 }

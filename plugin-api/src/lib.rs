@@ -55,7 +55,7 @@ pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Re-exported so `export_plugin!` works in crates that do not name these dependencies.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::export::{guard, invoke, manifest_json, panic_message};
+    pub use crate::export::{guard, invoke, manifest_json, panic_message, root_module_result};
     pub use abi_stable;
     pub use serde_json;
 }

@@ -38,9 +38,9 @@ pub fn root(
         .max_term_width(100)
         .args(globals::args())
         .subcommands(builtins)
-        .after_help(plugin_listing(identity, registry))
+        .after_help(plugin_listing(identity, registry).trim_end().to_string())
         .help_template(
-            "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\nCommands:\n{subcommands}\n\n{after-help}\n\nGlobal options (before or after the command):\n{options}",
+            "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\nCommands:\n{subcommands}{after-help}\n\nGlobal options (before or after the command):\n{options}",
         );
     cmd = if color { cmd.styles(Styles::styled()) } else { cmd.color(clap::ColorChoice::Never) };
     for (_, manifest) in registry.active() {

@@ -27,7 +27,7 @@ pub fn command(manifest: &Manifest, decl: &CommandDecl) -> Command {
         ));
     }
     if !after.is_empty() {
-        cmd = cmd.after_help(after.join("\n\n"));
+        cmd = cmd.after_help(after.join("\n\n") + "\n");
     }
     cmd.args(decl.args.iter().map(arg))
 }
@@ -58,9 +58,7 @@ fn arg(decl: &ArgDecl) -> Arg {
                 ValueType::String => arg,
             };
         }
-        if let Some(name) = &decl.value_name {
-            arg = arg.value_name(name.clone());
-        }
+        arg = arg.value_name(decl.value_name.clone().unwrap_or_else(|| decl.id.to_uppercase()));
         if let Some(default) = &decl.default {
             arg = arg.default_value(default.clone());
         }
