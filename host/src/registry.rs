@@ -98,13 +98,19 @@ impl Registry {
         self.records
             .iter()
             .filter(|r| matches!(r.status, Status::Incompatible | Status::Invalid | Status::Insecure))
-            .find(|r| r.namespace.as_deref() == Some(namespace))
+            .find(|r| r.namespace.as_deref() == Some(namespace) || file_name_names(&r.path, namespace))
     }
 
     /// Every record that serves `namespace`, any status.
     pub fn all_for(&self, namespace: &str) -> impl Iterator<Item = &PluginRecord> {
         self.records.iter().filter(move |r| r.namespace.as_deref() == Some(namespace))
     }
+}
+
+/// Whether a library's file name ends in the namespace (`libstatusctl_test_boom.so` → `boom`).
+fn file_name_names(path: &Path, namespace: &str) -> bool {
+    discovery::namespace_from_file_name(path)
+        .is_some_and(|stem| stem == namespace || stem.ends_with(&format!("_{namespace}")))
 }
 
 fn load_one(

@@ -1,1 +1,15 @@
-//! End-to-end tests
+//! End-to-end tests: the real `statusctl` binary, real plugin cdylibs, local servers.
+
+mod harness;
+
+mod cli;
+mod config;
+mod discovery;
+mod dry_run;
+mod embedding;
+mod http;
+mod loading;
+mod output;
+mod plugins_cmd;
+mod secrets;
+mod third_party;

@@ -1,0 +1,269 @@
+//! A small fluent harness: a private world (home, config, plugin dir, a hard link of the
+//! real binary), and runs of `statusctl` in it with assertions that print the whole run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Once;
+
+use serde_json::Value;
+
+/// The real binary cargo built for these tests.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_statusctl"))
+}
+
+/// `target/` (whatever CARGO_TARGET_DIR says), found from the binary's place.
+pub fn target_dir() -> PathBuf {
+    binary().parent().and_then(Path::parent).expect("binary in target/<profile>/").to_path_buf()
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ is in the repo").to_path_buf()
+}
+
+/// Where the test plugins and the out-of-tree plugins are built: one shared target dir.
+pub fn plugin_target_dir() -> PathBuf {
+    target_dir().join("test-plugins")
+}
+
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Builds the test-plugin workspace (once per test process; cargo makes it a no-op when
+/// fresh and serialises concurrent builds with its lock).
+pub fn test_plugin(name: &str) -> PathBuf {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let status = Command::new(cargo())
+            .args(["build", "--quiet", "--manifest-path"])
+            .arg(repo_root().join("tests/plugins/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(plugin_target_dir())
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "building the test plugins failed");
+    });
+    plugin_target_dir().join("debug").join(lib_name(&format!("statusctl_test_{name}")))
+}
+
+/// `libNAME.so` on Linux, `libNAME.dylib` on macOS, `NAME.dll` on Windows.
+pub fn lib_name(stem: &str) -> String {
+    format!("{}{stem}.{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_EXTENSION)
+}
+
+/// A private installation: `bin/statusctl` (hard link), `plugins/` passed with
+/// `--plugin-dir`, and its own HOME, XDG dirs, working directory and test keyring.
+pub struct World {
+    pub root: tempfile::TempDir,
+    pub bin: PathBuf,
+    pub plugins: PathBuf,
+    pub cwd: PathBuf,
+    pub home: PathBuf,
+    env: Vec<(String, String)>,
+    use_plugin_dir: bool,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let base = target_dir().join("e2e-tmp");
+        std::fs::create_dir_all(&base).unwrap();
+        let root = tempfile::Builder::new().prefix("world").tempdir_in(&base).unwrap();
+        let r = root.path().to_path_buf();
+        for dir in ["bin", "plugins", "cwd", "home", "data", "config"] {
+            std::fs::create_dir_all(r.join(dir)).unwrap();
+        }
+        set_mode(&r, 0o755);
+        set_mode(&r.join("plugins"), 0o755);
+        let bin = r.join("bin").join(binary().file_name().unwrap());
+        if std::fs::hard_link(binary(), &bin).is_err() {
+            std::fs::copy(binary(), &bin).unwrap();
+        }
+        let env = vec![
+            ("HOME".into(), r.join("home").display().to_string()),
+            ("XDG_DATA_HOME".into(), r.join("data").display().to_string()),
+            ("XDG_CONFIG_HOME".into(), r.join("config").display().to_string()),
+            ("STATUSCTL_TEST_KEYRING_FILE".into(), r.join("keyring.json").display().to_string()),
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("USER".into(), "tester".into()),
+        ];
+        World {
+            plugins: r.join("plugins"),
+            cwd: r.join("cwd"),
+            home: r.join("home"),
+            bin,
+            root,
+            env,
+            use_plugin_dir: true,
+        }
+    }
+
+    /// A world with these test plugins (names from tests/plugins) in its plugin dir.
+    pub fn with(plugins: &[&str]) -> Self {
+        let world = Self::new();
+        for name in plugins {
+            world.add_plugin(name);
+        }
+        world
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    /// Copies a test plugin into the plugin dir; returns its path there.
+    pub fn add_plugin(&self, name: &str) -> PathBuf {
+        self.add_plugin_to(name, &self.plugins)
+    }
+
+    pub fn add_plugin_to(&self, name: &str, dir: &Path) -> PathBuf {
+        std::fs::create_dir_all(dir).unwrap();
+        let from = test_plugin(name);
+        let to = dir.join(from.file_name().unwrap());
+        std::fs::copy(&from, &to).unwrap();
+        set_mode(&to, 0o755);
+        to
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Do not pass `--plugin-dir` (to test discovery itself).
+    pub fn without_plugin_dir(mut self) -> Self {
+        self.use_plugin_dir = false;
+        self
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        cmd.env_clear().envs(self.env.iter().map(|(k, v)| (k, v))).current_dir(&self.cwd);
+        if self.use_plugin_dir {
+            cmd.arg("--plugin-dir").arg(&self.plugins);
+        }
+        cmd.args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start statusctl");
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// One finished run.
+#[derive(Debug)]
+pub struct Run {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn context(&self) -> String {
+        format!(
+            "\n--- statusctl {}\n--- exit {}\n--- stdout:\n{}--- stderr:\n{}---",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "wrong exit code{}", self.context());
+        self
+    }
+    #[track_caller]
+    pub fn ok(&self) -> &Self {
+        self.code(0)
+    }
+    #[track_caller]
+    pub fn stdout_has(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "stdout lacks {text:?}{}", self.context());
+        self
+    }
+    #[track_caller]
+    pub fn stdout_lacks(&self, text: &str) -> &Self {
+        assert!(!self.stdout.contains(text), "stdout has {text:?}{}", self.context());
+        self
+    }
+    #[track_caller]
+    pub fn stdout_is(&self, text: &str) -> &Self {
+        assert_eq!(self.stdout, text, "stdout differs{}", self.context());
+        self
+    }
+    #[track_caller]
+    pub fn stderr_has(&self, text: &str) -> &Self {
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}{}", self.context());
+        self
+    }
+    #[track_caller]
+    pub fn stderr_lacks(&self, text: &str) -> &Self {
+        assert!(!self.stderr.contains(text), "stderr has {text:?}{}", self.context());
+        self
+    }
+    /// stderr has exactly `n` lines.
+    #[track_caller]
+    pub fn stderr_lines(&self, n: usize) -> &Self {
+        assert_eq!(self.stderr.lines().count(), n, "stderr line count{}", self.context());
+        self
+    }
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON: {e}{}", self.context()))
+    }
+    /// Neither stream contains `secret`.
+    #[track_caller]
+    pub fn never_shows(&self, secret: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(secret) && !self.stderr.contains(secret),
+            "the secret {secret:?} leaked{}",
+            self.context()
+        );
+        self
+    }
+}
+
+#[cfg(unix)]
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(not(unix))]
+pub fn set_mode(_path: &Path, _mode: u32) {}
+
+/// A local server with the sandbox's echo provider and fault injection.
+pub fn echo_server() -> statusctl_sandbox::BackgroundSandbox {
+    statusctl_sandbox::SandboxBuilder::new().with_echo(true).start_background().expect("start sandbox")
+}
