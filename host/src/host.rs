@@ -366,10 +366,22 @@ fn clap_outcome(
     Err(HostError::Usage(line))
 }
 
-/// clap's multi-line error as one line: the message and its tips.
+/// clap's multi-line error as one line: the message, the lines right under it (the
+/// missing flags, the possible values) and its tips.
 fn one_line(rendered: &str) -> String {
-    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("invalid command line").trim_start_matches("error: ").to_string();
-    let tips: Vec<&str> = lines.filter_map(|l| l.strip_prefix("tip: ")).collect();
+    let mut lines = rendered.lines().map(str::trim).skip_while(|l| l.is_empty());
+    let mut first = lines.next().unwrap_or("invalid command line").trim_start_matches("error: ").to_string();
+    let mut details = Vec::new();
+    let mut tips = Vec::new();
+    for line in lines.by_ref().take_while(|l| !l.is_empty()) {
+        match line.strip_prefix("tip: ") {
+            Some(tip) => tips.push(tip),
+            None => details.push(line),
+        }
+    }
+    tips.extend(lines.filter_map(|l| l.strip_prefix("tip: ")));
+    if !details.is_empty() {
+        first = format!("{first} {}", details.join(", "));
+    }
     if tips.is_empty() { first } else { format!("{first} ({})", tips.join("; ")) }
 }

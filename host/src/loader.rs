@@ -40,9 +40,9 @@ pub struct Reserved<'a> {
 /// Loads `path` once, with abi_stable's per-file header loading (the per-type loaders cache
 /// the first library of a type and would hand it back for every other file).
 pub fn load(path: &Path, reserved: &Reserved<'_>) -> Result<Loaded, LoadError> {
-    let module = lib_header_from_path(path)
-        .and_then(|header| header.init_root_module::<PluginModRef>())
-        .map_err(|err| describe(&err))?;
+    let header = lib_header_from_path(path).map_err(|err| describe(&err))?;
+    check_version(header.version_strings().version.as_str())?;
+    let module = header.init_root_module::<PluginModRef>().map_err(|err| describe(&err))?;
     let json = (module.manifest())().into_result().map_err(|err| {
         LoadError::invalid(format!("its manifest function failed: {}", PluginError::from_abi(&err)))
     })?;
@@ -50,6 +50,26 @@ pub fn load(path: &Path, reserved: &Reserved<'_>) -> Result<Loaded, LoadError> {
         .map_err(|err| LoadError::invalid(format!("its manifest does not parse: {err}")))?;
     check_manifest(&manifest, reserved).map_err(LoadError::invalid)?;
     Ok(Loaded { module, manifest })
+}
+
+/// abi_stable accepts a plugin built against a newer 0.x minor and then fails on layout
+/// with a long report; compare the versions first so both directions get one clear line.
+fn check_version(plugin: &str) -> Result<(), LoadError> {
+    let series = |v: &str| -> Option<(u64, u64)> {
+        let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+        let major = parts.next()??;
+        let minor = parts.next()??;
+        Some((major, if major == 0 { minor } else { 0 }))
+    };
+    if series(plugin).is_some() && series(plugin) != series(API_VERSION) {
+        return Err(LoadError::incompatible(
+            format!(
+                "built against plugin-api {plugin}, this statusctl accepts {API_VERSION}: rebuild it against plugin-api {API_VERSION}"
+            ),
+            None,
+        ));
+    }
+    Ok(())
 }
 
 fn check_manifest(manifest: &Manifest, reserved: &Reserved<'_>) -> Result<(), String> {
@@ -126,4 +146,26 @@ pub fn namespace_symbol(path: &Path) -> Option<String> {
     // Libraries are never unloaded: their code may still be referenced.
     std::mem::forget(lib);
     (!namespace.is_empty()).then_some(namespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_must_share_the_series() {
+        assert!(check_version(API_VERSION).is_ok());
+        let (major, minor) = {
+            let mut p = API_VERSION.split('.').map(|x| x.parse::<u64>().unwrap());
+            (p.next().unwrap(), p.next().unwrap())
+        };
+        assert!(check_version(&format!("{major}.{minor}.99")).is_ok());
+        for other in [format!("{major}.{}.0", minor + 1), format!("{}.0.0", major + 1)] {
+            let err = check_version(&other).unwrap_err();
+            assert!(err.incompatible && err.reason.contains(&other), "{}", err.reason);
+        }
+        if minor > 0 {
+            assert!(check_version(&format!("{major}.{}.0", minor - 1)).is_err());
+        }
+    }
 }

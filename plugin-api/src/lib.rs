@@ -60,8 +60,12 @@ pub mod __private {
     pub use serde_json;
 }
 
+/// The JSON crate of the SDK's types, so plugins need no dependency of their own.
+pub use serde_json;
+
 /// Everything a plugin author usually needs.
 pub mod prelude {
+    pub use crate::serde_json;
     pub use crate::{
         ArgDecl, ArgKind, Args, Call, CommandDecl, Error, ErrorKind, Host, HttpRequest, HttpResponse,
         Invocation, LogLevel, Manifest, Output, Plugin, RateLimit, RetryPolicy, SecretRequest, SecretValue,

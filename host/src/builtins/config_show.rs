@@ -24,6 +24,16 @@ pub fn run(_m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         cx.globals.config.clone().or_else(|| cx.config_path.cloned()),
         cx.globals.config.is_some(),
     )?;
+    let secret_keys: Vec<String> = cx
+        .registry
+        .active()
+        .flat_map(|(_, m)| m.commands.iter().flat_map(|c| &c.args))
+        .filter(|a| a.secret)
+        .map(|a| a.id.clone())
+        .collect();
+    if let Some(warning) = config.readable_secrets_warning(&secret_keys) {
+        tracing::warn!("{warning}");
+    }
     let profile_var = format!("{}_PROFILE", cx.env_prefix);
     let env_profile =
         cx.env.get_with_source(&profile_var).map(|(v, s)| (v, cx.env.describe(&profile_var, s)));

@@ -34,6 +34,18 @@ pub struct Context<'a> {
     pub reserved: &'a crate::loader::Reserved<'a>,
 }
 
+impl Context<'_> {
+    /// The namespaces of the plugins that loaded, in search-path order.
+    pub fn registry_namespaces(&self) -> Vec<String> {
+        self.registry.active().map(|(_, m)| m.namespace.clone()).collect()
+    }
+
+    /// The output format the user asked for.
+    pub fn json_output(&self) -> bool {
+        self.globals.format == crate::cli::globals::Format::Json
+    }
+}
+
 /// A built-in's handler. Embedders add their own through `HostBuilder::builtin`.
 pub type Handler = Box<dyn Fn(&ArgMatches, &Context<'_>) -> Result<Output, HostError> + Send + Sync>;
 

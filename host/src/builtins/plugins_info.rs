@@ -60,8 +60,15 @@ pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
             if let Some(e) = &arg.env {
                 extra.push(format!("env: {e}"));
             }
-            let extra = if extra.is_empty() { String::new() } else { format!(" [{}]", extra.join("; ")) };
-            text.push_str(&format!("  {spell}  {}{extra}\n", arg.help));
+            let mut line = format!("  {spell}");
+            if !arg.help.is_empty() {
+                line.push_str(&format!("  {}", arg.help));
+            }
+            if !extra.is_empty() {
+                line.push_str(&format!(" [{}]", extra.join("; ")));
+            }
+            text.push_str(&line);
+            text.push('\n');
         }
     }
     let data = json!({

@@ -196,11 +196,9 @@ impl HttpEngine {
         if let Some(client) = self.clients.borrow().get(&(https, insecure)) {
             return Ok(client.clone());
         }
-        if https {
-            // reqwest is built without a default crypto provider (ring builds faster and
-            // needs no C toolchain); installing twice is harmless.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        // reqwest is built without a default crypto provider (ring builds faster and needs
+        // no C toolchain) and wants one even for plain http; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.clock.real(CONNECT_TIMEOUT))
             .user_agent(&self.settings.user_agent);
