@@ -205,12 +205,12 @@ impl Host {
         }
 
         let builtin_commands = || cfg.builtins.iter().map(|b| b.command.clone()).collect::<Vec<_>>();
-        let root = cli::root(&cfg.identity, builtin_commands(), &registry, color, false);
+        let mut root = cli::root(&cfg.identity, builtin_commands(), &registry, color, false);
         let rewriter = Rewriter { manifests: registry.active().map(|(_, m)| m).collect() };
         let argv = rewriter.rewrite(argv);
-        let matches = match root.try_get_matches_from(&argv) {
+        let matches = match root.try_get_matches_from_mut(&argv) {
             Ok(m) => m,
-            Err(err) => return clap_outcome(err, &argv, &registry, &cfg.identity),
+            Err(err) => return clap_outcome(err, &argv, &registry, &cfg.identity, &root),
         };
         let globals = GlobalOptions::from_matches(&matches);
         let (name, sub) = matches.subcommand().ok_or_else(|| HostError::Usage("no command given".into()))?;
@@ -285,7 +285,12 @@ impl Host {
             host_name: &cfg.identity.name,
         })?;
         match produced {
-            Produced::Output(out) => finish(out.data.clone(), output::render(&out, globals.format), &globals),
+            Produced::Output(out) => {
+                // A plugin may print what the server echoed (an Authorization header, say):
+                // known secrets are scrubbed from stdout as from every log line.
+                let rendered = redactor.scrub(&output::render(&out, globals.format)).into_owned();
+                finish(out.data.clone(), rendered, &globals)
+            }
             Produced::Planned(planned) => {
                 let (text, data) = invoke::render_plan(&planned, globals.format);
                 Ok(Outcome { exit_code: ExitCode::Success, stdout: text, data: Some(data), error: None })
@@ -327,6 +332,7 @@ fn clap_outcome(
     argv: &[String],
     registry: &Registry,
     identity: &Identity,
+    root: &clap::Command,
 ) -> Result<Outcome, HostError> {
     match err.kind() {
         ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion => {
@@ -356,14 +362,50 @@ fn clap_outcome(
         }
         _ => {}
     }
-    let mut line = one_line(&err.render().to_string());
     if err.kind() == ClapErrorKind::InvalidSubcommand {
+        let unknown = unknown_command(argv, root).unwrap_or_default();
+        let names: Vec<String> = root.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        let mut line = format!("unrecognized command '{unknown}' (");
+        if let Some(best) = nearest(&unknown, &names) {
+            line.push_str(&format!("did you mean '{best}'? "));
+        }
         line.push_str(&format!(
-            " (`{0} --help` lists the commands; `{0} plugins install FILE` adds a plugin)",
+            "`{0} --help` lists the commands; `{0} plugins install FILE` adds a plugin)",
             identity.name
         ));
+        return Err(HostError::Usage(line));
     }
-    Err(HostError::Usage(line))
+    Err(HostError::Usage(one_line(&err.render().to_string())))
+}
+
+/// The first word of argv that is neither a flag, a global flag's value, nor a command.
+fn unknown_command(argv: &[String], root: &clap::Command) -> Option<String> {
+    let mut skip = false;
+    for arg in argv.iter().skip(1) {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if arg.starts_with('-') {
+            skip = globals::VALUE_FLAGS.contains(&arg.as_str());
+            continue;
+        }
+        if root.find_subcommand(arg).is_none() {
+            return Some(arg.clone());
+        }
+    }
+    None
+}
+
+/// The command most like `typed` (clap's own suggestion lists every `ns:` command as
+/// similar, since they share the namespace).
+fn nearest<'a>(typed: &str, names: &'a [String]) -> Option<&'a str> {
+    let typed = typed.replace('-', "_");
+    names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(&typed, n), n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n.as_str())
 }
 
 /// clap's multi-line error as one line: the message, the lines right under it (the

@@ -98,8 +98,8 @@ fn an_unknown_command_exits_2_with_a_suggestion() {
     let w = World::with(&["testkit"]);
     w.run(&["testkit:echo-arg", "-t", "x"])
         .code(2)
-        .stderr_has("unrecognized subcommand 'testkit:echo-arg'")
-        .stderr_has("testkit:echo_args")
+        .stderr_lines(1)
+        .stderr_has("unrecognized command 'testkit:echo-arg' (did you mean 'testkit:echo_args'? ")
         .stderr_has("plugins install FILE");
     w.run(&["nothere:cmd"]).code(2).stderr_lines(1);
 }

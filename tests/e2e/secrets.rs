@@ -1,1 +1,401 @@
+//! Secrets: the lookup chain and its order, `statusctl secrets set/check/delete`, and the
+//! guarantee that a secret never reaches stdout or stderr, whatever the verbosity.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+use statusctl_sandbox::{BackgroundSandbox, Fault, FaultAction, FaultMatch};
+
 use crate::harness::*;
+
+const TOKEN: &str = "tok-SECRET-123456";
+
+fn world() -> World {
+    World::with(&["testkit"]).env("STATUSCTL_TIME_SCALE", "0.01")
+}
+
+fn url(server: &BackgroundSandbox) -> String {
+    format!("{}/echo/x", server.base_url())
+}
+
+/// Runs `statusctl` in `w` with extra environment variables.
+fn run_env(w: &World, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = w.command(args);
+    cmd.envs(env.iter().copied()).stdin(Stdio::null());
+    let out = cmd.output().expect("start statusctl");
+    Run {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn config_path(w: &World) -> PathBuf {
+    w.path("config/statusctl/config.toml")
+}
+
+/// A config file whose default profile `p` holds these testkit settings (mode 600, so the
+/// host has no reason to warn).
+fn write_profile(w: &World, settings: &str) {
+    let path = config_path(w);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, format!("default_profile = \"p\"\n[profiles.p.testkit]\n{settings}\n")).unwrap();
+    set_mode(&path, 0o600);
+}
+
+fn keyring_file(w: &World) -> PathBuf {
+    w.path("keyring.json")
+}
+
+fn store_in_keyring(w: &World, secret: &str) {
+    w.run_with_stdin(&["secrets", "set", "testkit-token", "--user", "tester"], &format!("{secret}\n"))
+        .ok()
+        .never_shows(secret);
+}
+
+/// The Authorization header the server received last.
+fn last_authorization(server: &BackgroundSandbox) -> Option<String> {
+    server.control().requests().last().and_then(|r| r.header("authorization").map(str::to_string))
+}
+
+/// Where the token comes from in a world, and the arguments that put it there.
+enum Source {
+    Flag,
+    Env,
+    DotEnv,
+    Profile,
+    Keyring,
+}
+
+fn with<'a>(args: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    [args, extra].concat()
+}
+
+fn world_with_token(source: &Source) -> (World, Vec<&'static str>) {
+    match source {
+        Source::Flag => (world(), vec!["--token", TOKEN]),
+        Source::Env => (world().env("TESTKIT_TOKEN", TOKEN), vec![]),
+        Source::DotEnv => {
+            let w = world();
+            w.write("cwd/.env", &format!("TESTKIT_TOKEN={TOKEN}\n"));
+            (w, vec![])
+        }
+        Source::Profile => {
+            let w = world();
+            write_profile(&w, &format!("token = \"{TOKEN}\""));
+            (w, vec![])
+        }
+        Source::Keyring => {
+            let w = world();
+            store_in_keyring(&w, TOKEN);
+            (w, vec![])
+        }
+    }
+}
+
+#[test]
+fn the_token_never_shows_in_any_output() {
+    let server = echo_server();
+    let u = url(&server);
+    for source in [Source::Flag, Source::Env, Source::DotEnv, Source::Profile, Source::Keyring] {
+        let (w, token_args) = world_with_token(&source);
+
+        // Everything logged, and the echo server sends the Authorization header back in
+        // the body the plugin prints.
+        let run = w.run(&with(&["-vv", "testkit:http", "--url", &u], &token_args));
+        run.ok().never_shows(TOKEN).stdout_has(r#""authorization":"Bearer ***""#).stderr_has("debug: GET ");
+        assert_eq!(last_authorization(&server), Some(format!("Bearer {TOKEN}")), "the token was used");
+
+        let run = w.run(&with(&["-vv", "-f", "json", "testkit:http", "--url", &u], &token_args));
+        run.ok().never_shows(TOKEN);
+        assert_eq!(run.json()["headers"]["authorization"], "Bearer ***");
+
+        let run =
+            w.run(&with(&["-vv", "--dry-run", "testkit:http", "--method", "POST", "--url", &u], &token_args));
+        run.ok().never_shows(TOKEN).stdout_has("Authorization: Bearer ***\n");
+
+        // Failing after every retry, with the token in the server's error body too.
+        server.control().add_fault(
+            Fault::new(
+                FaultMatch::any().path("/echo/x"),
+                FaultAction::status(503).with_body(&format!("bad {TOKEN}")),
+            )
+            .times(4),
+        );
+        let run = w.run(&with(&["-vv", "testkit:http", "--url", &u], &token_args));
+        run.code(5).never_shows(TOKEN).stderr_has("error: the server answered 503: bad ***\n");
+
+        server.control().add_fault(
+            Fault::new(
+                FaultMatch::any().path("/echo/x"),
+                FaultAction::status(503).with_body(&format!("bad {TOKEN}")),
+            )
+            .times(4),
+        );
+        let run = w.run(&with(&["-vv", "-f", "json", "testkit:http", "--url", &u], &token_args));
+        run.code(5).never_shows(TOKEN);
+        assert_eq!(run.json()["error"]["message"], "the server answered 503: bad ***");
+    }
+}
+
+#[test]
+fn a_plugin_logging_the_token_is_scrubbed() {
+    for source in [Source::Flag, Source::Env, Source::Keyring] {
+        let (w, token_args) = world_with_token(&source);
+        let run = w.run(&[&["-vv", "testkit:secret", "--leak"][..], &token_args].concat());
+        run.ok()
+            .never_shows(TOKEN)
+            .stderr_has("warning: testkit: about to use token ***\n")
+            .stderr_has("debug: testkit: token is ***\n");
+    }
+}
+
+#[test]
+fn a_short_token_does_not_blank_out_text() {
+    let w = world();
+    // Values under 8 characters are masked by structure only: scrubbing `T` from all text
+    // would garble the output.
+    w.run(&["testkit:echo-args", "-t", "Title", "--token", "T"])
+        .ok()
+        .stdout_is("title: Title\nstatus: investigating\ntoken: T\n");
+    let server = echo_server();
+    let run = w.run(&[
+        "-v",
+        "--dry-run",
+        "testkit:http",
+        "--method",
+        "POST",
+        "--url",
+        &url(&server),
+        "--token",
+        "T",
+    ]);
+    run.ok().stdout_has("Authorization: Bearer ***\n").stderr_has("debug: testkit token: from --token\n");
+}
+
+#[test]
+fn the_chain_order_is_flag_env_dotenv_profile_keyring() {
+    let server = echo_server();
+    let u = url(&server);
+    let w = world();
+    store_in_keyring(&w, "kr-token-11111");
+    write_profile(&w, "token = \"pf-token-22222\"");
+    let dotenv = w.write("cwd/.env", "TESTKIT_TOKEN=de-token-33333\n");
+    let env = [("TESTKIT_TOKEN", "ev-token-44444")];
+
+    let check = |args: &[&str], env: &[(&str, &str)], source: &str, token: &str| {
+        let run = run_env(&w, &[&["testkit:secret"][..], args].concat(), env);
+        run.ok().stdout_is(&format!("token found (from {source})\n")).stderr_lines(0).never_shows(token);
+        let run = run_env(&w, &[&["testkit:http", "--url", &u][..], args].concat(), env);
+        run.ok().never_shows(token);
+        assert_eq!(last_authorization(&server), Some(format!("Bearer {token}")), "{source}");
+    };
+    check(&["--token", "fl-token-55555"], &env, "--token", "fl-token-55555");
+    check(&[], &env, "env TESTKIT_TOKEN", "ev-token-44444");
+    check(&[], &[], &format!("TESTKIT_TOKEN in {}", w.cwd.join(".env").display()), "de-token-33333");
+    std::fs::remove_file(dotenv).unwrap();
+    check(&[], &[], "profile `p` (token)", "pf-token-22222");
+    write_profile(&w, "page = \"abc\"");
+    check(&[], &[], "keyring (testkit-token, user tester)", "kr-token-11111");
+    w.run(&["secrets", "delete", "testkit-token", "--user", "tester"]).ok();
+
+    let run = w.run(&["testkit:secret"]);
+    run.code(4).stdout_is("");
+    assert_eq!(
+        run.stderr,
+        "error: no testkit token: pass --token, set TESTKIT_TOKEN, or store one in the keyring\n"
+    );
+    let run = w.run(&["-f", "json", "testkit:secret"]);
+    assert_eq!(run.code(4).json()["error"]["kind"], "config");
+}
+
+#[test]
+fn secrets_set_check_and_delete_with_the_test_keyring() {
+    let w = world();
+    let file = keyring_file(&w);
+    let store = format!("the test keyring file {}", file.display());
+    let set = ["secrets", "set", "testkit-token", "--user", "tester"];
+    w.run_with_stdin(&set, "kr-secret-77777\n")
+        .ok()
+        .stderr_lines(0)
+        .never_shows("kr-secret-77777")
+        .stdout_is(&format!("stored the secret for testkit-token (user tester) in {store}\n"));
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(stored, json!({"testkit-token/tester": "kr-secret-77777"}));
+    // Set again: replaced; a CRLF line end is not part of the secret.
+    w.run_with_stdin(&set, "kr-secret-88888\r\n").ok();
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(stored, json!({"testkit-token/tester": "kr-secret-88888"}));
+
+    w.run(&["testkit:secret"]).ok().stdout_is("token found (from keyring (testkit-token, user tester))\n");
+    // Another keyring user has nothing.
+    w.run(&["testkit:secret", "--keychain-user", "someone"]).code(4);
+
+    let keyring_source = "testkit-token: would come from keyring (testkit-token, user tester)\n";
+    w.run(&["secrets", "check", "testkit-token", "--user", "tester"])
+        .ok()
+        .stdout_is(keyring_source)
+        .never_shows("kr-secret-88888");
+    // The user defaults to the login name (USER=tester in the test world).
+    w.run(&["secrets", "check", "testkit-token"]).ok().stdout_is(keyring_source);
+    let json = w.run(&["-f", "json", "secrets", "check", "testkit-token", "--user", "tester"]);
+    json.ok().never_shows("kr-secret-88888");
+    assert_eq!(
+        json.json(),
+        json!({"service": "testkit-token", "source": "keyring (testkit-token, user tester)", "found": true})
+    );
+
+    // --env names variables looked at first.
+    let check_env = ["secrets", "check", "testkit-token", "--user", "tester", "--env", "TESTKIT_TOKEN"];
+    w.run(&check_env).ok().stdout_is(keyring_source);
+    run_env(&w, &check_env, &[("TESTKIT_TOKEN", "ev-secret-99999")])
+        .ok()
+        .never_shows("ev-secret-99999")
+        .stdout_is("testkit-token: would come from env TESTKIT_TOKEN\n");
+    w.write("cwd/.env", "TESTKIT_TOKEN=de-secret-12121\n");
+    w.run(&check_env).ok().never_shows("de-secret-12121").stdout_is(&format!(
+        "testkit-token: would come from TESTKIT_TOKEN in {}\n",
+        w.cwd.join(".env").display()
+    ));
+    std::fs::remove_file(w.cwd.join(".env")).unwrap();
+
+    let delete = ["secrets", "delete", "testkit-token", "--user", "tester"];
+    w.run(&delete)
+        .ok()
+        .stdout_is(&format!("deleted the secret for testkit-token (user tester) from {store}\n"));
+    w.run(&delete)
+        .ok()
+        .stdout_is(&format!("no secret for testkit-token (user tester) in {store}; nothing deleted\n"));
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(stored, json!({}));
+
+    let run = w.run(&["secrets", "check", "testkit-token", "--user", "tester"]);
+    run.code(4).stdout_is("");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: testkit-token: not found (no environment variable given is set, and {store} has no entry for user tester)\n"
+        )
+    );
+    w.run(&["testkit:secret"]).code(4);
+}
+
+#[test]
+fn an_empty_secret_is_refused_and_nothing_is_stored() {
+    let w = world();
+    for stdin in ["", "\n"] {
+        let run = w.run_with_stdin(&["secrets", "set", "testkit-token", "--user", "tester"], stdin);
+        run.code(2).stdout_is("");
+        assert_eq!(run.stderr, "error: empty secret: nothing stored\n");
+        assert!(!keyring_file(&w).exists(), "nothing written for {stdin:?}");
+    }
+}
+
+fn find_in_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+/// The whole sequence against the kernel keyring (keyutils), in a session keyring of its
+/// own. Needs `keyctl` (package keyutils); without it, or where the kernel or a sandbox
+/// refuses keyrings, the test says why and passes without checking anything.
+#[test]
+fn real_keyutils_keyring_when_available() {
+    if !cfg!(target_os = "linux") {
+        eprintln!("real_keyutils_keyring_when_available: skipped, keyutils is Linux only");
+        return;
+    }
+    let Some(keyctl) = find_in_path("keyctl") else {
+        eprintln!("real_keyutils_keyring_when_available: skipped, no `keyctl` in PATH (install keyutils)");
+        return;
+    };
+    match Command::new(&keyctl).args(["session", "-", "true"]).output() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            eprintln!(
+                "real_keyutils_keyring_when_available: skipped, `keyctl session` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return;
+        }
+        Err(err) => {
+            eprintln!("real_keyutils_keyring_when_available: skipped, cannot run keyctl: {err}");
+            return;
+        }
+    }
+
+    let w = World::with(&["testkit"]);
+    // Entries are also linked to the user's persistent keyring, which outlives the session
+    // (for days): a user name of its own keeps runs apart.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let user = format!("e2e-{}-{nanos}", std::process::id());
+    let secret = format!("kr-REAL-{nanos}-secret");
+    let secret_file = w.write("secret.txt", &format!("{secret}\n"));
+
+    // The world's environment, without the test keyring file: the real store is used.
+    let template = w.command(&[]);
+    let mut cmd = Command::new(&keyctl);
+    cmd.env_clear();
+    for (key, value) in template.get_envs() {
+        if let Some(value) = value
+            && key != "STATUSCTL_TEST_KEYRING_FILE"
+        {
+            cmd.env(key, value);
+        }
+    }
+    let script = r#"
+        bin=$1; dir=$2; user=$3; secret_file=$4
+        step() { name=$1; shift; echo "== $name"; "$@" 2>&1; echo "rc=$?"; }
+        st() { "$bin" --plugin-dir "$dir" "$@"; }
+        find() { keyctl search @s user "keyring-rs:$user@testkit-token" >/dev/null 2>&1 && echo present || echo absent; }
+        step set st secrets set testkit-token --user "$user" < "$secret_file"
+        echo "value: $(keyctl pipe "$(keyctl search @s user "keyring-rs:$user@testkit-token")")"
+        step secret st testkit:secret --keychain-user "$user"
+        step check st secrets check testkit-token --user "$user"
+        step delete st secrets delete testkit-token --user "$user"
+        echo "after delete: $(find)"
+        step delete-again st secrets delete testkit-token --user "$user"
+        step secret-after st testkit:secret --keychain-user "$user"
+    "#;
+    let out = cmd
+        .current_dir(&w.cwd)
+        .args(["session", "-", "sh", "-c", script, "sh"])
+        .arg(&w.bin)
+        .arg(&w.plugins)
+        .arg(&user)
+        .arg(&secret_file)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run keyctl");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "keyctl session failed\n{stdout}\n{stderr}");
+    let expected = format!(
+        "== set
+stored the secret for testkit-token (user {user}) in the OS keyring
+rc=0
+value: {secret}
+== secret
+token found (from keyring (testkit-token, user {user}))
+rc=0
+== check
+testkit-token: would come from keyring (testkit-token, user {user})
+rc=0
+== delete
+deleted the secret for testkit-token (user {user}) from the OS keyring
+rc=0
+after delete: absent
+== delete-again
+no secret for testkit-token (user {user}) in the OS keyring; nothing deleted
+rc=0
+== secret-after
+error: no testkit token: pass --token, set TESTKIT_TOKEN, or store one in the keyring
+rc=4
+"
+    );
+    // keyctl prints "Joined session keyring: N" on stderr; stdout is the script's.
+    assert_eq!(stdout, expected, "\nstderr: {stderr}");
+    assert!(!Path::new(&w.path("keyring.json")).exists(), "the test keyring file was not used");
+}

@@ -45,7 +45,7 @@ pub fn root(
     cmd = if color { cmd.styles(Styles::styled()) } else { cmd.color(clap::ColorChoice::Never) };
     for (_, manifest) in registry.active() {
         for decl in &manifest.commands {
-            let sub = plugin_command::command(manifest, decl).infer_long_args(true);
+            let sub = plugin_command::command(manifest, decl, for_completion).infer_long_args(true);
             cmd = cmd.subcommand(if for_completion { sub.hide(false) } else { sub });
         }
     }

@@ -5,8 +5,9 @@ use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, ValueHint, value_parser};
 use statusctl_plugin_api::{ArgDecl, ArgKind, CommandDecl, Manifest, ValueType};
 
-/// The clap command for `namespace:command`.
-pub fn command(manifest: &Manifest, decl: &CommandDecl) -> Command {
+/// The clap command for `namespace:command`. Completion scripts offer hidden commands (they
+/// are hidden only from the root listing) but never hidden arguments.
+pub fn command(manifest: &Manifest, decl: &CommandDecl, for_completion: bool) -> Command {
     let mut cmd =
         Command::new(format!("{}:{}", manifest.namespace, decl.name)).about(decl.about.clone()).hide(true);
     if let Some(long) = &decl.long_about {
@@ -29,7 +30,7 @@ pub fn command(manifest: &Manifest, decl: &CommandDecl) -> Command {
     if !after.is_empty() {
         cmd = cmd.after_help(after.join("\n\n") + "\n");
     }
-    cmd.args(decl.args.iter().map(arg))
+    cmd.args(decl.args.iter().filter(|a| !(for_completion && a.hidden)).map(arg))
 }
 
 fn arg(decl: &ArgDecl) -> Arg {

@@ -14,6 +14,8 @@ use crate::services::env::EnvView;
 /// The resolved values and the long flag of each argument (for messages).
 pub struct Resolved {
     pub args: Map<String, Value>,
+    /// Where each value came from, for messages: the long flag when it came from the command
+    /// line or the default, else the variable (`env X`, `X in ./.env`) or the profile key.
     pub flag_names: BTreeMap<String, String>,
     /// Values of arguments declared secret.
     pub secrets: Vec<String>,
@@ -28,21 +30,25 @@ pub fn resolve(
     let mut out = Resolved { args: Map::new(), flag_names: BTreeMap::new(), secrets: Vec::new() };
     for arg in &decl.args {
         let flag = display_name(arg);
-        out.flag_names.insert(arg.id.clone(), flag.clone());
+        let mut came_from = flag.clone();
         let from_cli = matches.value_source(&arg.id) == Some(ValueSource::CommandLine);
         let value = if from_cli {
             Some(from_matches(arg, matches))
         } else if let Some((raw, source)) =
             arg.env.as_ref().and_then(|v| env.get_with_source(v).map(|(x, s)| (x, env.describe(v, s))))
         {
-            Some(parse_text(arg, &raw, &flag, &source)?)
+            let value = parse_text(arg, &raw, &flag, &source)?;
+            came_from = source;
+            Some(value)
         } else if let Some(raw) = settings.get(&arg.id).filter(|_| arg.from_profile) {
+            came_from = format!("profile key `{}`", arg.id);
             Some(from_profile(arg, raw, &flag)?)
         } else if matches.value_source(&arg.id) == Some(ValueSource::DefaultValue) {
             Some(from_matches(arg, matches))
         } else {
             None
         };
+        out.flag_names.insert(arg.id.clone(), came_from);
         match value {
             Some(Value::Bool(false)) | None => {
                 if arg.required && arg.kind != ArgKind::Flag {

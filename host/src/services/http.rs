@@ -79,6 +79,9 @@ impl HttpEngine {
 
     async fn send_with_retries(&self, req: &HttpRequest, redactor: &Redactor) -> Result<HttpResponse, Error> {
         let shown_url = redact::url(&req.url, &req.secret_query, redactor);
+        // A client that cannot be built (a bad --ca-file) is a configuration problem that
+        // no retry fixes.
+        let client = self.client(&req.url, req.insecure_tls).map_err(Error::config)?;
         let policy = &req.retry;
         let idempotent = req.is_idempotent();
         let max_attempts = policy.max_attempts.max(1);
@@ -93,7 +96,7 @@ impl HttpEngine {
                 }
             }
             let started = Instant::now();
-            let outcome = self.attempt(req).await;
+            let outcome = self.attempt(&client, req).await;
             let latency = started.elapsed().as_millis();
             let retry_in = match &outcome {
                 Attempt::Answer(resp) => {
@@ -155,11 +158,7 @@ impl HttpEngine {
         }
     }
 
-    async fn attempt(&self, req: &HttpRequest) -> Attempt {
-        let client = match self.client(&req.url, req.insecure_tls) {
-            Ok(client) => client,
-            Err(err) => return Attempt::NotSent(err),
-        };
+    async fn attempt(&self, client: &reqwest::Client, req: &HttpRequest) -> Attempt {
         let method = match reqwest::Method::from_bytes(req.method.as_bytes()) {
             Ok(m) => m,
             Err(_) => return Attempt::NotSent(format!("invalid method `{}`", req.method)),
@@ -207,10 +206,12 @@ impl HttpEngine {
             for file in &self.settings.ca_files {
                 let pem = std::fs::read(file)
                     .map_err(|e| format!("cannot read CA file {}: {e}", file.display()))?;
-                certs.extend(
-                    reqwest::Certificate::from_pem_bundle(&pem)
-                        .map_err(|e| format!("bad CA file {}: {e}", file.display()))?,
-                );
+                let found = reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|e| format!("bad CA file {}: {e}", file.display()))?;
+                if found.is_empty() {
+                    return Err(format!("bad CA file {}: no PEM certificate in it", file.display()));
+                }
+                certs.extend(found);
             }
             builder = builder.tls_certs_merge(certs);
             if insecure {
@@ -241,13 +242,14 @@ fn finish(
             Err(Error::unavailable(format!("no answer from {shown_url} after {attempts} attempts: {why}")))
         }
         Attempt::MaybeSent(why) => {
-            let mut err = Error::new(
-                ErrorKind::OutcomeUnknown,
-                format!(
-                    "the outcome of {} {shown_url} is unknown ({why}): it may have been applied",
-                    req.method
-                ),
+            let mut message = format!(
+                "the outcome of {} {shown_url} is unknown ({why}): it may have been applied",
+                req.method
             );
+            if let Some(id) = &req.request_id {
+                message.push_str(&format!(" (request id {id})"));
+            }
+            let mut err = Error::new(ErrorKind::OutcomeUnknown, message);
             err.request_id = req.request_id.clone();
             Err(err)
         }

@@ -117,7 +117,7 @@ pub fn login_name(env: &EnvView) -> String {
 /// What the chain needs from the call.
 pub struct ChainContext<'a> {
     pub args: &'a Map<String, Value>,
-    /// Long flag per argument id, to say `--token` rather than `token`.
+    /// Where each argument's value came from (`--token`, `env TESTKIT_TOKEN`, …), by id.
     pub flag_names: &'a BTreeMap<String, String>,
     pub env: &'a EnvView,
     pub settings: &'a Map<String, Value>,
