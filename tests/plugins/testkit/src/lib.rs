@@ -65,18 +65,28 @@ impl Plugin for Testkit {
             )
             .command(
                 CommandDecl::new("log", "Log through the host")
-                    .arg(ArgDecl::value("level").choices(&["error", "warn", "info", "debug", "trace"]).required())
+                    .arg(
+                        ArgDecl::value("level")
+                            .choices(&["error", "warn", "info", "debug", "trace"])
+                            .required(),
+                    )
                     .arg(ArgDecl::value("message").required()),
             )
             .command(CommandDecl::new("settings", "Print the profile settings the host passed"))
-            .command(CommandDecl::new("env", "Read a variable through the host").arg(ArgDecl::positional("name").required()))
+            .command(
+                CommandDecl::new("env", "Read a variable through the host")
+                    .arg(ArgDecl::positional("name").required()),
+            )
             .command(
                 CommandDecl::new("fail", "Fail with the given kind")
-                    .arg(
-                        ArgDecl::positional("kind")
-                            .required()
-                            .choices(&["failed", "usage", "config", "unavailable", "outcome_unknown", "internal"]),
-                    )
+                    .arg(ArgDecl::positional("kind").required().choices(&[
+                        "failed",
+                        "usage",
+                        "config",
+                        "unavailable",
+                        "outcome_unknown",
+                        "internal",
+                    ]))
                     .arg(ArgDecl::value("status").integer()),
             )
     }
@@ -178,7 +188,8 @@ fn http(call: &Call<'_>) -> Result<Output, Error> {
         _ => {}
     }
     if let Some(n) = args.int("rate_limit") {
-        req = req.rate_limit(RateLimit::new("testkit", n as u32, args.int("rate_window").unwrap_or(1) as f64));
+        req =
+            req.rate_limit(RateLimit::new("testkit", n as u32, args.int("rate_window").unwrap_or(1) as f64));
     }
     if args.flag("safe") {
         req = req.dry_run_safe();
@@ -215,7 +226,9 @@ fn secret(call: &Call<'_>) -> Result<Output, Error> {
             Ok(Output::data(json!({"found": true, "source": found.source}))
                 .with_text(format!("token found (from {})\n", found.source)))
         }
-        None => Err(Error::config("no testkit token: pass --token, set TESTKIT_TOKEN, or store one in the keyring")),
+        None => Err(Error::config(
+            "no testkit token: pass --token, set TESTKIT_TOKEN, or store one in the keyring",
+        )),
     }
 }
 
