@@ -113,7 +113,6 @@ fn one_get_sends_one_request_with_user_agent_and_token() {
     assert_eq!(reqs[0].method, "GET");
     assert_eq!(reqs[0].path, "/echo/x");
     assert_eq!(reqs[0].header("user-agent"), Some(concat!("statusctl/", env!("CARGO_PKG_VERSION"))));
-    assert_eq!(reqs[0].header("user-agent"), Some("statusctl/0.1.0"));
     assert_eq!(reqs[0].header("authorization"), Some("Bearer tok-abc-123456"));
 
     server.control().clear_requests();
@@ -408,6 +407,33 @@ fn a_few_requests_within_the_budget_never_wait() {
     run.ok().stderr_lacks("waiting");
     assert_eq!(attempt_lines(&run.stderr).len(), 3, "{}", run.stderr);
     assert_eq!(server.control().requests().len(), 3);
+}
+
+#[test]
+fn a_rate_limited_answer_holds_back_later_requests_under_the_same_key() {
+    let server = echo_server();
+    let w = world();
+    // A budget of 3 per 30 s: on its own, the 2 requests (and 1 retry) below pass at once.
+    let args = ["-v", "testkit:http", "--rate-limit", "3", "--rate-window", "30", "--repeat", "2", "--url"];
+    let run = w.run(&[&args[..], &[&url(&server)]].concat());
+    run.ok();
+    assert_eq!(wait_lines(&run.stderr), Vec::<String>::new(), "{}", run.stderr);
+    assert_eq!(server.control().requests().len(), 2);
+
+    // A 429 with `Retry-After: 1` empties the bucket until then: the retry takes the one
+    // token that comes back, the next request waits a full refill (10 s, 100 ms real).
+    server.control().clear_requests();
+    fault(&server, "GET", FaultAction::status(429).with_retry_after("1"), 1);
+    let run = w.run(&[&args[..], &[&url(&server)]].concat());
+    run.ok();
+    let waits = wait_lines(&run.stderr);
+    assert_eq!(waits.len(), 2, "{}", run.stderr);
+    assert_eq!(waits[0], format!("waiting 1s ({} answered 429 with Retry-After, retry 2/4)", host(&server)));
+    assert!(waits[1].ends_with(" (rate limit `testkit`)"), "{}", waits[1]);
+    assert!(shown_secs(&waits[1]) > 5.0, "{}", waits[1]);
+    let reqs = server.control().requests();
+    assert_eq!(reqs.len(), 3);
+    assert!(gaps(&reqs)[1] >= 70, "{:?}", gaps(&reqs));
 }
 
 #[test]

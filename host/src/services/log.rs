@@ -4,6 +4,8 @@
 use std::io::Write;
 
 use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter, format::Writer};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -23,11 +25,18 @@ pub fn level_for(verbosity: i8) -> Level {
 /// Builds the subscriber for one run (installed with `tracing::subscriber::set_default`,
 /// so embedders running several hosts keep them apart).
 pub fn subscriber(verbosity: i8, color: bool, redactor: Redactor) -> impl Subscriber + Send + Sync {
-    tracing_subscriber::fmt()
-        .with_max_level(level_for(verbosity))
+    use tracing_subscriber::layer::SubscriberExt;
+    // The host's own lines follow the verbosity; the libraries underneath (hyper, reqwest,
+    // rustls) only speak up for warnings, or at debug level with -vv.
+    let libraries = if verbosity >= 2 { Level::DEBUG } else { Level::WARN };
+    let filter = Targets::new()
+        .with_target(env!("CARGO_CRATE_NAME"), level_for(verbosity))
+        .with_default(libraries.min(level_for(verbosity)));
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(ScrubbingStderr(redactor))
         .event_format(CliFormat { color })
-        .finish()
+        .with_filter(filter);
+    tracing_subscriber::registry().with(layer)
 }
 
 struct CliFormat {

@@ -1,0 +1,44 @@
+use statusctl_plugin_api::serde_json::Value;
+use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+
+use crate::common;
+
+pub fn declare() -> CommandDecl {
+    CommandDecl::new("list_components", "List the page's components, grouped").args(common::args())
+}
+
+pub fn run(call: &Call<'_>) -> Result<Output, Error> {
+    let (client, page) = common::connect(call)?;
+    let all = client.get_all(&format!("/pages/{page}/components"), "", None)?;
+    let text = tree(&all);
+    Ok(Output::data(Value::Array(all)).with_text(text))
+}
+
+/// Groups with their members indented under them, then ungrouped components.
+fn tree(all: &[Value]) -> String {
+    if all.is_empty() {
+        return "no components\n".into();
+    }
+    let s = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
+    let line = |c: &Value, indent: &str| {
+        format!("{indent}{:<12}  {:<20}  {}\n", s(c, "id"), s(c, "status"), s(c, "name"))
+    };
+    let mut out = format!("{:<12}  {:<20}  {}\n", "ID", "STATUS", "NAME");
+    for group in all.iter().filter(|c| c["group"].as_bool() == Some(true)) {
+        out.push_str(&format!("{:<12}  {:<20}  {} (group)\n", s(group, "id"), "", s(group, "name")));
+        for member in all
+            .iter()
+            .filter(|c| c["group_id"].as_str() == group["id"].as_str() && c["group"].as_bool() != Some(true))
+        {
+            out.push_str(&line(member, "  "));
+        }
+    }
+    let group_ids: Vec<&str> =
+        all.iter().filter(|c| c["group"].as_bool() == Some(true)).filter_map(|g| g["id"].as_str()).collect();
+    for c in all.iter().filter(|c| c["group"].as_bool() != Some(true)) {
+        if !c["group_id"].as_str().is_some_and(|g| group_ids.contains(&g)) {
+            out.push_str(&line(c, ""));
+        }
+    }
+    out
+}

@@ -1,0 +1,114 @@
+use statusctl_plugin_api::serde_json::Value;
+use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+
+use crate::common;
+
+const VIEWS: [(&str, &str); 4] = [
+    ("unresolved", "unresolved"),
+    ("scheduled", "scheduled"),
+    ("upcoming", "upcoming"),
+    ("active_maintenance", "active_maintenance"),
+];
+
+pub fn declare() -> CommandDecl {
+    let mut cmd = CommandDecl::new("list_incidents", "List incidents (all pages, paced to the rate limit)")
+        .args(common::args())
+        .arg(ArgDecl::value("query").short('q').help("Text search over names, statuses and updates"))
+        .arg(ArgDecl::value("limit").integer().help("Stop after N incidents"));
+    for (id, _) in VIEWS {
+        let others: Vec<&str> = VIEWS.iter().map(|(o, _)| *o).filter(|o| *o != id).collect();
+        let mut arg = ArgDecl::flag(id).help(match id {
+            "unresolved" => "Only unresolved incidents",
+            "scheduled" => "Only scheduled maintenances",
+            "upcoming" => "Only maintenances that have not started",
+            _ => "Only maintenances in progress",
+        });
+        for other in others {
+            arg = arg.conflicts_with(other);
+        }
+        cmd = cmd.arg(arg);
+    }
+    cmd.example("statusctl statuspage:list-incidents --unresolved -f json")
+}
+
+pub fn run(call: &Call<'_>) -> Result<Output, Error> {
+    let (client, page) = common::connect(call)?;
+    let limit = match call.args.int("limit") {
+        Some(n) if n < 1 => return Err(Error::usage("--limit must be at least 1")),
+        Some(n) => Some(n as usize),
+        None => None,
+    };
+    let view = VIEWS.iter().find(|(id, _)| call.args.flag(id)).map(|(_, path)| *path);
+    let items = match (view, call.args.str("query")) {
+        (Some(path), query) => {
+            let items = client.get_all(&format!("/pages/{page}/incidents/{path}"), "", limit)?;
+            match query {
+                Some(q) => items.into_iter().filter(|i| matches(i, q)).collect(),
+                None => items,
+            }
+        }
+        // The plain list pages with `limit`, not `per_page`.
+        (None, query) => {
+            let q = query.map(|q| format!("&q={}", encode(q))).unwrap_or_default();
+            let mut items = Vec::new();
+            for n in 1.. {
+                let batch = client.get(&format!("/pages/{page}/incidents?page={n}&limit=100{q}"))?;
+                let batch = batch.as_array().cloned().unwrap_or_default();
+                let short = batch.len() < 100;
+                items.extend(batch);
+                if short || limit.is_some_and(|l| items.len() >= l) {
+                    break;
+                }
+            }
+            if let Some(l) = limit {
+                items.truncate(l);
+            }
+            items
+        }
+    };
+    let text = table(&items);
+    Ok(Output::data(Value::Array(items)).with_text(text))
+}
+
+fn matches(incident: &Value, query: &str) -> bool {
+    let q = query.to_lowercase();
+    ["name", "status"].iter().any(|k| incident[k].as_str().is_some_and(|v| v.to_lowercase().contains(&q)))
+}
+
+/// Percent-encoding for a query value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn table(items: &[Value]) -> String {
+    if items.is_empty() {
+        return "no incidents\n".into();
+    }
+    let s = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
+    let mut out =
+        format!("{:<12}  {:<17}  {:<11}  {:<24}  {}\n", "ID", "STATUS", "IMPACT", "CREATED", "NAME");
+    for i in items {
+        out.push_str(&format!(
+            "{:<12}  {:<17}  {:<11}  {:<24}  {}\n",
+            s(i, "id"),
+            s(i, "status"),
+            s(i, "impact"),
+            s(i, "created_at"),
+            s(i, "name")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(super::encode("db down & out"), "db%20down%20%26%20out");
+    }
+}
