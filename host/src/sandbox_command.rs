@@ -1,12 +1,15 @@
 //! `statusctl sandbox`: the local provider emulators, for trying statusctl without an
-//! account. Part of the binary (default feature `sandbox`), so embedders of the host
-//! library do not build axum.
+//! account, and `--demo`, a tour through the real plugin commands against them. Part of the
+//! binary (default feature `sandbox`), so embedders of the host library do not build axum.
 
 use std::io::Write;
+use std::process::Command as Process;
 
-use clap::{Arg, ArgMatches, Command, value_parser};
-use statusctl_host::{Builtin, HostError, Output};
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use serde_json::{Map, Value, json};
+use statusctl_host::{Builtin, Context, HostBuilder, HostError, Output};
 use statusctl_sandbox::SandboxBuilder;
+use statusctl_sandbox::statuspage::{self, StatuspageOptions};
 
 /// The documented default port.
 pub const DEFAULT_PORT: u16 = 8787;
@@ -21,26 +24,218 @@ pub fn builtin() -> Builtin {
                 .value_parser(value_parser!(u16))
                 .default_value(DEFAULT_PORT.to_string())
                 .help("Port on 127.0.0.1 (0 picks a free one)"),
+        )
+        .arg(
+            Arg::new("state")
+                .long("state")
+                .value_name("FILE")
+                .value_parser(value_parser!(std::path::PathBuf))
+                .help("Keep the emulators' data in FILE across restarts"),
+        )
+        .arg(
+            Arg::new("demo")
+                .long("demo")
+                .action(ArgAction::SetTrue)
+                .help("Start on a free port, run a short tour of real commands against it, and exit"),
         );
     Builtin::new(command, run)
 }
 
-fn run(m: &ArgMatches, _cx: &statusctl_host::Context<'_>) -> Result<Output, HostError> {
-    let port = m.get_one::<u16>("port").copied().unwrap_or(DEFAULT_PORT);
-    let sandbox = SandboxBuilder::new()
-        .port(port)
-        .with_echo(true)
+/// The built-in `sandbox` profile: every provider pointed at the default sandbox address.
+pub fn with_profile(host: HostBuilder) -> HostBuilder {
+    host.profile("sandbox", "statuspage", statuspage_settings(&format!("http://127.0.0.1:{DEFAULT_PORT}")))
+}
+
+fn statuspage_settings(base_url: &str) -> Map<String, Value> {
+    let settings = json!({
+        "api_url": format!("{base_url}/v1"),
+        "page": statuspage::DEMO_PAGE_ID,
+        "token": statuspage::DEMO_TOKEN,
+    });
+    settings.as_object().cloned().unwrap_or_default()
+}
+
+fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
+    let demo = m.get_flag("demo");
+    let port = if demo { 0 } else { m.get_one::<u16>("port").copied().unwrap_or(DEFAULT_PORT) };
+    let mut builder =
+        SandboxBuilder::new().port(port).with_echo(true).statuspage(StatuspageOptions::default());
+    if let Some(state) = m.get_one::<std::path::PathBuf>("state") {
+        builder = builder.state_file(state);
+    }
+    let sandbox = builder
         .start_background()
         .map_err(|e| HostError::Failed(format!("cannot start the sandbox on 127.0.0.1:{port}: {e}")))?;
     let url = sandbox.base_url();
+    if demo {
+        return tour(&url, cx);
+    }
     // Printed at once (not at exit): scripts read the address while the server runs.
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "statusctl sandbox listening on {url}");
-    let _ = writeln!(out, "  echo provider: {url}/echo");
-    let _ = writeln!(out, "  control API:   {url}/_sandbox/ (faults, requests, reset, health)");
-    let _ = writeln!(out, "Press Ctrl-C to stop.");
+    let profile_note = if port == DEFAULT_PORT {
+        "or use the built-in profile: statusctl --profile sandbox statuspage:list-components"
+    } else {
+        "(the built-in `sandbox` profile expects the default port 8787; the variables above override it)"
+    };
+    let _ = writeln!(
+        out,
+        "statusctl sandbox listening on {url}\n\n\
+         Statuspage emulator ({url}/v1), seeded with page {page} and a demo token:\n  \
+         export STATUSPAGE_API_URL={url}/v1 STATUSPAGE_PAGE_ID={page} STATUSPAGE_TOKEN={token}\n  \
+         {profile_note}\n\n\
+         Control API: {url}/_sandbox/ (faults, requests, clock, reset, health); echo provider: {url}/echo\n\
+         Press Ctrl-C to stop.",
+        page = statuspage::DEMO_PAGE_ID,
+        token = statuspage::DEMO_TOKEN,
+    );
     let _ = out.flush();
     drop(out);
     sandbox.wait();
     Ok(Output::text(""))
+}
+
+/// One step of the tour: what it shows and the command line.
+struct Step {
+    about: &'static str,
+    args: Vec<String>,
+}
+
+fn step(about: &'static str, args: &[&str]) -> Step {
+    Step { about, args: args.iter().map(|a| a.to_string()).collect() }
+}
+
+/// Runs real commands (this same binary, its plugins, over HTTP) against the sandbox.
+fn tour(url: &str, cx: &Context<'_>) -> Result<Output, HostError> {
+    if !cx.registry_namespaces().iter().any(|n| n == "statuspage") {
+        let (path, reason) = cx.plugin_failure("statuspage").unwrap_or_else(|| {
+            let why = "not found: build the whole workspace (`cargo build --release`) and run the statusctl next to it";
+            ("libstatusctl_statuspage".into(), why.into())
+        });
+        return Err(HostError::PluginUnavailable { namespace: "statuspage".into(), path, reason });
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| HostError::Failed(format!("cannot find this executable: {e}")))?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "A tour of statusctl against a local Statuspage emulator at {url}/v1");
+    let _ = writeln!(out, "(every command below is this binary with its real plugin, over HTTP)\n");
+    let mut incident = String::new();
+    let steps = [
+        step("Check the token and the page", &["statuspage:test-connection"]),
+        step("The page's components, groups first", &["statuspage:list-components"]),
+        step(
+            "Open an incident, Conan-style flags, components by name",
+            &[
+                "statuspage:create-incident",
+                "-t",
+                "API latency",
+                "-s",
+                "investigating",
+                "-i",
+                "minor",
+                "-cs",
+                "degraded_performance",
+                "-c",
+                "API",
+            ],
+        ),
+        step(
+            "Update it",
+            &[
+                "statuspage:update-incident",
+                "-ic",
+                "{incident}",
+                "-s",
+                "identified",
+                "-m",
+                "Cause found: a slow database query",
+            ],
+        ),
+        step(
+            "Resolve it, setting its components back to operational",
+            &[
+                "statuspage:resolve-incident",
+                "-ic",
+                "{incident}",
+                "-e",
+                "incident",
+                "-c",
+                "API",
+                "-m",
+                "Fixed",
+            ],
+        ),
+        step(
+            "Schedule a maintenance",
+            &[
+                "statuspage:schedule-maintenance",
+                "-t",
+                "Database upgrade",
+                "-c",
+                "Database",
+                "-m",
+                "Read-only for 10 minutes",
+                "-s",
+                "2030-01-01T10:00:00Z",
+            ],
+        ),
+        step("Everything on the page", &["statuspage:list-incidents"]),
+        step(
+            "A dry run shows the request and sends nothing",
+            &["--dry-run", "statuspage:create-incident", "-t", "Just looking"],
+        ),
+    ];
+    for (n, step) in steps.iter().enumerate() {
+        let args: Vec<String> = step.args.iter().map(|a| a.replace("{incident}", &incident)).collect();
+        let _ = writeln!(out, "# {}. {}\n$ statusctl {}", n + 1, step.about, shell_words(&args));
+        let _ = out.flush();
+        let result = Process::new(&exe)
+            .args(&args)
+            .env("STATUSCTL_PROFILE", "sandbox")
+            .env("STATUSPAGE_API_URL", format!("{url}/v1"))
+            .env("STATUSCTL_PLUGIN_PATH", plugin_path(cx))
+            .env_remove("STATUSPAGE_TOKEN")
+            .env_remove("STATUSPAGE_PAGE_ID")
+            .output()
+            .map_err(|e| HostError::Failed(format!("cannot run {}: {e}", exe.display())))?;
+        let stdout = String::from_utf8_lossy(&result.stdout);
+        let _ = out.write_all(stdout.as_bytes());
+        let _ = out.write_all(&result.stderr);
+        if !result.status.success() {
+            return Err(HostError::Failed(format!(
+                "the tour stopped at step {}: exit {}",
+                n + 1,
+                result.status.code().unwrap_or(-1)
+            )));
+        }
+        if let Some(id) = stdout.lines().find_map(|l| l.strip_prefix("Incident ID: ")) {
+            incident = id.trim().to_string();
+        }
+        if !stdout.ends_with("\n\n") {
+            let _ = writeln!(out);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Done. `statusctl sandbox` serves the same emulator on port {DEFAULT_PORT} until Ctrl-C."
+    );
+    Ok(Output::text(""))
+}
+
+/// The plugin directories this run used, for the tour's commands.
+fn plugin_path(cx: &Context<'_>) -> std::ffi::OsString {
+    std::env::join_paths(cx.search_path()).unwrap_or_default()
+}
+
+/// Arguments as a shell would need them typed.
+fn shell_words(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_:./=".contains(c)) {
+                a.clone()
+            } else {
+                format!("\"{a}\"")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

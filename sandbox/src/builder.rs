@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -10,13 +11,20 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::background::BackgroundSandbox;
+use crate::clock::SandboxClock;
 use crate::control::Control;
 use crate::error::SandboxError;
 use crate::responses::not_found;
 use crate::running::RunningSandbox;
 use crate::server::{Dispatch, accept_loop};
+use crate::state_file::StateFile;
+use crate::statuspage::StatuspageOptions;
 
-type ResetHook = Arc<dyn Fn() + Send + Sync>;
+pub(crate) type ResetHook = Arc<dyn Fn() + Send + Sync>;
+
+/// Builds a provider's router when the sandbox starts, once the clock and
+/// the state file are known.
+type Mount = Box<dyn FnOnce(&mut MountContext) -> Result<Router, SandboxError> + Send>;
 
 const ECHO_PROVIDER: &str = "echo";
 
@@ -25,9 +33,48 @@ const ECHO_PROVIDER: &str = "echo";
 #[derive(Default)]
 pub struct SandboxBuilder {
     port: u16,
-    providers: Vec<(String, Router)>,
+    providers: Vec<(String, ProviderSource)>,
     echo: bool,
     reset_hooks: Vec<ResetHook>,
+    clock: SandboxClock,
+    state_file: Option<PathBuf>,
+}
+
+enum ProviderSource {
+    Ready(Router),
+    Deferred(Mount),
+}
+
+/// What a provider built at start time gets to work with.
+pub(crate) struct MountContext {
+    clock: SandboxClock,
+    shared_state: Option<Arc<StateFile>>,
+    reset_hooks: Vec<ResetHook>,
+}
+
+impl MountContext {
+    pub(crate) fn clock(&self) -> SandboxClock {
+        self.clock.clone()
+    }
+
+    /// The provider's own state file if it names one, else the sandbox-wide
+    /// one, if any. Opening a file moves the clock forward to the time it was
+    /// saved at.
+    pub(crate) fn state_file(&self, own: Option<&Path>) -> Result<Option<Arc<StateFile>>, SandboxError> {
+        let file = match (own, &self.shared_state) {
+            (Some(own), Some(shared)) if own == shared.path() => Some(Arc::clone(shared)),
+            (Some(own), _) => Some(Arc::new(StateFile::open(own)?)),
+            (None, shared) => shared.clone(),
+        };
+        if let Some(saved_at) = file.as_ref().and_then(|file| file.saved_at()) {
+            self.clock.advance_to(saved_at);
+        }
+        Ok(file)
+    }
+
+    pub(crate) fn on_reset(&mut self, hook: impl Fn() + Send + Sync + 'static) {
+        self.reset_hooks.push(Arc::new(hook));
+    }
 }
 
 impl SandboxBuilder {
@@ -46,7 +93,25 @@ impl SandboxBuilder {
     /// and providers must not set a fallback: the sandbox answers unknown
     /// paths with a JSON 404 itself.
     pub fn provider(mut self, name: &str, router: Router) -> Self {
-        self.providers.push((name.to_owned(), router));
+        self.providers.push((name.to_owned(), ProviderSource::Ready(router)));
+        self
+    }
+
+    /// Mounts the Atlassian Statuspage emulator (provider `statuspage`,
+    /// routes under `/v1`) with its seeded demo data; a reset brings that
+    /// seed back. See [`crate::statuspage`].
+    pub fn statuspage(mut self, options: StatuspageOptions) -> Self {
+        let mount: Mount = Box::new(move |context| crate::statuspage::mount(options, context));
+        self.providers.push((crate::statuspage::PROVIDER.to_owned(), ProviderSource::Deferred(mount)));
+        self
+    }
+
+    /// Persists the state of the providers that support it (the Statuspage
+    /// emulator) in this JSON file: loaded at start if it exists, rewritten
+    /// atomically after every change. A provider option naming a file of its
+    /// own takes precedence.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
         self
     }
 
@@ -66,11 +131,12 @@ impl SandboxBuilder {
     /// Binds 127.0.0.1 and serves on the current tokio runtime until the
     /// returned handle is shut down or dropped.
     pub async fn serve(self) -> Result<RunningSandbox, SandboxError> {
-        let providers = self.merged_providers()?;
-        let listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await.map_err(SandboxError::Bind)?;
+        let port = self.port;
+        let clock = self.clock.clone();
+        let (providers, reset_hooks) = self.mount_providers()?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(SandboxError::Bind)?;
         let addr = listener.local_addr().map_err(SandboxError::Bind)?;
-        let control = Control::new(self.reset_hooks);
+        let control = Control::new(reset_hooks, clock);
         let dispatch = Arc::new(Dispatch::new(control.clone(), providers));
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, dispatch, stopped));
@@ -84,17 +150,29 @@ impl SandboxBuilder {
         BackgroundSandbox::start(self)
     }
 
-    fn merged_providers(&self) -> Result<Router, SandboxError> {
-        let echo = self.echo.then(|| (ECHO_PROVIDER.to_owned(), crate::echo::router()));
+    /// Builds every provider's router (deferred ones now) and merges them;
+    /// returns the reset hooks, the builder's and the providers' own.
+    fn mount_providers(self) -> Result<(Router, Vec<ResetHook>), SandboxError> {
+        let echo =
+            self.echo.then(|| (ECHO_PROVIDER.to_owned(), ProviderSource::Ready(crate::echo::router())));
+        let providers: Vec<_> = self.providers.into_iter().chain(echo).collect();
         let mut names = HashSet::new();
-        let mut merged = Router::new();
-        for (name, router) in self.providers.iter().cloned().chain(echo) {
-            if !names.insert(name.clone()) {
-                return Err(SandboxError::DuplicateProvider(name));
+        for (name, _) in &providers {
+            if !names.insert(name.as_str()) {
+                return Err(SandboxError::DuplicateProvider(name.clone()));
             }
+        }
+        let shared_state = self.state_file.as_deref().map(StateFile::open).transpose()?.map(Arc::new);
+        let mut context = MountContext { clock: self.clock, shared_state, reset_hooks: self.reset_hooks };
+        let mut merged = Router::new();
+        for (_, source) in providers {
+            let router = match source {
+                ProviderSource::Ready(router) => router,
+                ProviderSource::Deferred(mount) => mount(&mut context)?,
+            };
             merged = merged.merge(router);
         }
-        Ok(merged.fallback(not_found))
+        Ok((merged.fallback(not_found), context.reset_hooks))
     }
 }
 
@@ -106,6 +184,8 @@ impl fmt::Debug for SandboxBuilder {
             .field("providers", &providers)
             .field("echo", &self.echo)
             .field("reset_hooks", &self.reset_hooks.len())
+            .field("clock", &self.clock)
+            .field("state_file", &self.state_file)
             .finish()
     }
 }

@@ -3,16 +3,18 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::http::request::Parts;
 
+use crate::clock::SandboxClock;
 use crate::fault::{Fault, FaultAction, FaultError, FaultMatch, FaultQueue};
 use crate::record::{RecordedRequest, RequestLog};
 
 type ResetHook = Arc<dyn Fn() + Send + Sync>;
 
-/// Cheap to clone; every clone sees the same faults, recordings and hooks.
+/// Cheap to clone; every clone sees the same faults, recordings, hooks and
+/// clock.
 #[derive(Clone)]
 pub struct Control {
     shared: Arc<Shared>,
@@ -20,6 +22,7 @@ pub struct Control {
 
 struct Shared {
     started: Instant,
+    clock: SandboxClock,
     traffic: Mutex<Traffic>,
     reset_hooks: Mutex<Vec<ResetHook>>,
 }
@@ -33,10 +36,11 @@ struct Traffic {
 }
 
 impl Control {
-    pub(crate) fn new(reset_hooks: Vec<ResetHook>) -> Self {
+    pub(crate) fn new(reset_hooks: Vec<ResetHook>, clock: SandboxClock) -> Self {
         Self {
             shared: Arc::new(Shared {
                 started: Instant::now(),
+                clock,
                 traffic: Mutex::default(),
                 reset_hooks: Mutex::new(reset_hooks),
             }),
@@ -99,7 +103,11 @@ impl Control {
     }
 
     /// Clears faults and recordings (numbering restarts at 1), then runs
-    /// every reset hook so that providers can drop their state too.
+    /// every reset hook so that providers can drop their state too (the
+    /// Statuspage emulator goes back to its seed).
+    ///
+    /// The clock is *not* rewound: it only ever moves forward, so that no
+    /// timestamp handed out before the reset lies in the sandbox's future.
     pub fn reset(&self) {
         {
             let mut traffic = self.traffic();
@@ -111,6 +119,18 @@ impl Control {
         for hook in hooks {
             hook();
         }
+    }
+
+    /// The sandbox-wide virtual clock (real time plus an offset) that
+    /// time-driven provider behaviour follows.
+    pub fn clock(&self) -> SandboxClock {
+        self.shared.clock.clone()
+    }
+
+    /// Moves the sandbox clock forward by `by`; same as
+    /// `POST /_sandbox/clock {"advance_seconds": N}`.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.clock.advance(by);
     }
 
     /// Registers a hook run by every [`Control::reset`] and
@@ -148,6 +168,7 @@ impl fmt::Debug for Control {
             .field("faults", &traffic.faults.len())
             .field("requests", &traffic.log.len())
             .field("reset_hooks", &lock(&self.shared.reset_hooks).len())
+            .field("clock", &self.shared.clock)
             .finish()
     }
 }

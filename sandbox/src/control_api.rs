@@ -1,4 +1,7 @@
-//! The JSON control API under `/_sandbox/`, a thin layer over [`Control`].
+//! The JSON control API under `/_sandbox/`, a thin layer over [`Control`]:
+//! `faults`, `requests`, `reset`, `health` and `clock`.
+
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -7,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::control::Control;
 use crate::fault::{Fault, FaultMatch};
@@ -27,6 +30,7 @@ pub(crate) fn router(control: Control) -> Router {
         .route("/_sandbox/requests", get(list_requests).delete(clear_requests))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/health", get(health))
+        .route("/_sandbox/clock", get(clock_now).post(advance_clock))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(control)
@@ -79,6 +83,27 @@ async fn clear_requests(State(control): State<Control>) -> StatusCode {
 async fn reset(State(control): State<Control>) -> StatusCode {
     control.reset();
     StatusCode::NO_CONTENT
+}
+
+async fn clock_now(State(control): State<Control>) -> Json<Value> {
+    Json(json!({ "now": control.clock().now_rfc3339() }))
+}
+
+/// `{"advance_seconds": N}` with N a non-negative number (fractions allowed);
+/// answers with the new time. The clock cannot go back.
+async fn advance_clock(State(control): State<Control>, body: Bytes) -> Response {
+    let seconds = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|body| body.get("advance_seconds").and_then(Value::as_f64))
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok());
+    let Some(by) = seconds else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            r#"expected {"advance_seconds": N} with N a non-negative number"#,
+        );
+    };
+    control.advance_clock(by);
+    clock_now(State(control)).await.into_response()
 }
 
 async fn health() -> Json<serde_json::Value> {

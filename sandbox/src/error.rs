@@ -1,6 +1,7 @@
 //! Errors raised while starting a sandbox.
 
 use std::io;
+use std::path::PathBuf;
 
 #[derive(thiserror::Error, Debug)]
 pub enum SandboxError {
@@ -14,4 +15,6 @@ pub enum SandboxError {
     Thread(#[source] io::Error),
     #[error("the sandbox thread stopped before it was listening")]
     ThreadExited,
+    #[error("cannot use the state file {}: {reason}", path.display())]
+    StateFile { path: PathBuf, reason: String },
 }

@@ -4,7 +4,13 @@
 //! A sandbox serves provider routers (plain [`axum::Router`]s) on
 //! `127.0.0.1`, records every request and injects faults, both from Rust
 //! through [`Control`] and over HTTP through the control API under
-//! `/_sandbox/` (`faults`, `requests`, `reset`, `health`).
+//! `/_sandbox/` (`faults`, `requests`, `reset`, `health`, `clock`).
+//!
+//! Providers: the echo provider ([`SandboxBuilder::with_echo`]) and a
+//! faithful emulator of the Atlassian Statuspage REST API v1
+//! ([`SandboxBuilder::statuspage`], module [`statuspage`]). Time-driven
+//! behaviour follows a virtual [`SandboxClock`] that tests move forward with
+//! [`Control::advance_clock`] or `POST /_sandbox/clock`.
 //!
 //! ```no_run
 //! use statusctl_sandbox::{Fault, FaultAction, FaultMatch, SandboxBuilder};
@@ -24,6 +30,7 @@
 
 mod background;
 mod builder;
+mod clock;
 mod control;
 mod control_api;
 mod echo;
@@ -33,9 +40,12 @@ mod record;
 mod responses;
 mod running;
 mod server;
+mod state_file;
+pub mod statuspage;
 
 pub use background::BackgroundSandbox;
 pub use builder::SandboxBuilder;
+pub use clock::SandboxClock;
 pub use control::Control;
 pub use error::SandboxError;
 pub use fault::{DropPoint, Fault, FaultAction, FaultError, FaultMatch};

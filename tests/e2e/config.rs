@@ -91,14 +91,16 @@ fn an_unknown_profile_is_a_config_error_naming_the_defined_ones() {
     run.code(4).stdout_is("");
     assert_eq!(
         run.stderr,
-        format!("error: profile `zz` (from --profile) is not defined in {p}; defined: a, b, c\n")
+        format!("error: profile `zz` (from --profile) is not defined in {p}; defined: a, b, c, sandbox\n")
     );
     let w = w.env("STATUSCTL_PROFILE", "yy");
     let run = w.run(&["testkit:echo-args", "-t", "x"]);
     run.code(4).stdout_is("");
     assert_eq!(
         run.stderr,
-        format!("error: profile `yy` (from env STATUSCTL_PROFILE) is not defined in {p}; defined: a, b, c\n")
+        format!(
+            "error: profile `yy` (from env STATUSCTL_PROFILE) is not defined in {p}; defined: a, b, c, sandbox\n"
+        )
     );
     w.run(&["config", "show"]).code(4).stderr_has("profile `yy`");
 
@@ -109,13 +111,13 @@ fn an_unknown_profile_is_a_config_error_naming_the_defined_ones() {
     assert_eq!(
         run.stderr,
         format!(
-            "error: profile `prod` (from default_profile in {0}) is not defined in {0}; defined: dev\n",
+            "error: profile `prod` (from default_profile in {0}) is not defined in {0}; defined: dev, sandbox\n",
             path.display()
         )
     );
-    // No file at all: nothing is defined.
+    // No file at all: only the built-in `sandbox` profile.
     let w = World::with(&["testkit"]);
-    w.run(&["testkit:settings", "--profile", "x"]).code(4).stderr_lines(1).stderr_has("; defined: none\n");
+    w.run(&["testkit:settings", "--profile", "x"]).code(4).stderr_lines(1).stderr_has("; defined: sandbox\n");
 }
 
 #[test]
@@ -129,7 +131,7 @@ fn the_config_flag_names_the_file() {
     assert_eq!(settings(&w, &["--config", o]), json!({"profile": "z", "settings": {"page": "page-z"}}));
     assert_eq!(page(&w, &["--config", o]), "page-z");
     // Before the command too; the default file's profiles are not visible through it.
-    w.run(&["--config", o, "testkit:settings", "--profile", "a"]).code(4).stderr_has("defined: z\n");
+    w.run(&["--config", o, "testkit:settings", "--profile", "a"]).code(4).stderr_has("defined: sandbox, z\n");
 
     let missing = w.path("missing.toml");
     let run = w.run(&["testkit:echo-args", "-t", "x", "--config", missing.to_str().unwrap()]);

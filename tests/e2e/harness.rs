@@ -48,6 +48,27 @@ pub fn test_plugin(name: &str) -> PathBuf {
     plugin_target_dir().join("debug").join(lib_name(&format!("statusctl_test_{name}")))
 }
 
+/// A provider plugin of this workspace (`statuspage`, `nobl9`), built into the test-plugin
+/// target dir: `cargo test` builds a cdylib's test harness, not the library itself, and the
+/// main target dir is locked while the tests run.
+pub fn real_plugin(namespace: &str) -> PathBuf {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let mut cmd = Command::new(cargo());
+        cmd.args(["build", "--quiet", "--manifest-path"]).arg(repo_root().join("Cargo.toml"));
+        for package in REAL_PLUGINS.iter().map(|(_, p)| p) {
+            cmd.args(["-p", package]);
+        }
+        let status = cmd.arg("--target-dir").arg(plugin_target_dir()).status().expect("run cargo");
+        assert!(status.success(), "building the provider plugins failed");
+    });
+    assert!(REAL_PLUGINS.iter().any(|(ns, _)| *ns == namespace), "unknown provider plugin {namespace}");
+    plugin_target_dir().join("debug").join(lib_name(&format!("statusctl_{namespace}")))
+}
+
+/// Namespace and package of each provider plugin.
+const REAL_PLUGINS: &[(&str, &str)] = &[("statuspage", "statusctl-atlassian")];
+
 /// `libNAME.so` on Linux, `libNAME.dylib` on macOS, `NAME.dll` on Windows.
 pub fn lib_name(stem: &str) -> String {
     format!("{}{stem}.{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_EXTENSION)
@@ -119,7 +140,12 @@ impl World {
 
     pub fn add_plugin_to(&self, name: &str, dir: &Path) -> PathBuf {
         std::fs::create_dir_all(dir).unwrap();
-        let from = test_plugin(name);
+        // Provider plugins by namespace, test plugins by their tests/plugins name.
+        let from = if REAL_PLUGINS.iter().any(|(ns, _)| *ns == name) {
+            real_plugin(name)
+        } else {
+            test_plugin(name)
+        };
         let to = dir.join(from.file_name().unwrap());
         std::fs::copy(&from, &to).unwrap();
         set_mode(&to, 0o755);

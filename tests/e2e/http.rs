@@ -488,3 +488,33 @@ fn a_bad_ca_file_is_one_config_error_without_retries() {
     let server = echo_server();
     w.run(&["--ca-file", &missing, "testkit:http", "--url", &url(&server)]).ok().stderr_lines(0);
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_create_says_its_outcome_is_unknown() {
+    use statusctl_sandbox::{Fault, FaultAction, FaultMatch};
+    let server = echo_server();
+    server.control().add_fault(Fault::new(FaultMatch::any().method("POST"), FaultAction::delay(5000)));
+    let w = World::with(&["testkit"]);
+    let url = format!("{}/echo/slow", server.base_url());
+    let child = w
+        .command(&["testkit:http", "--url", &url, "--method", "POST", "--request-id", "req-42"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the request reached the server, then press Ctrl-C.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.control().requests().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) with a valid pid and signal has no memory-safety preconditions.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(&format!("interrupted: the outcome of POST {url} is unknown (request id req-42)")),
+        "{stderr}"
+    );
+}

@@ -8,6 +8,7 @@ mod discovery;
 mod dry_run;
 mod embedding;
 mod http;
+mod install;
 mod loading;
 mod output;
 mod plugins_cmd;

@@ -40,6 +40,16 @@ impl Context<'_> {
         self.registry.active().map(|(_, m)| m.namespace.clone()).collect()
     }
 
+    /// Why the library that seems to serve `namespace` could not be used, if one was found.
+    pub fn plugin_failure(&self, namespace: &str) -> Option<(PathBuf, String)> {
+        self.registry.failed(namespace).map(|r| (r.path.clone(), r.reason.clone().unwrap_or_default()))
+    }
+
+    /// The plugin directories searched, in order.
+    pub fn search_path(&self) -> Vec<PathBuf> {
+        self.registry.search_path.iter().map(|d| d.path.clone()).collect()
+    }
+
     /// The output format the user asked for.
     pub fn json_output(&self) -> bool {
         self.globals.format == crate::cli::globals::Format::Json

@@ -20,12 +20,18 @@ fn tree(all: &[Value]) -> String {
         return "no components\n".into();
     }
     let s = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
+    // Members are indented in the name column, so ids and statuses stay aligned.
     let line = |c: &Value, indent: &str| {
-        format!("{indent}{:<12}  {:<20}  {}\n", s(c, "id"), s(c, "status"), s(c, "name"))
+        format!("{:<12}  {:<20}  {indent}{}\n", s(c, "id"), s(c, "status"), s(c, "name"))
     };
     let mut out = format!("{:<12}  {:<20}  {}\n", "ID", "STATUS", "NAME");
     for group in all.iter().filter(|c| c["group"].as_bool() == Some(true)) {
-        out.push_str(&format!("{:<12}  {:<20}  {} (group)\n", s(group, "id"), "", s(group, "name")));
+        out.push_str(&format!(
+            "{:<12}  {:<20}  {} (group)\n",
+            s(group, "id"),
+            s(group, "status"),
+            s(group, "name")
+        ));
         for member in all
             .iter()
             .filter(|c| c["group_id"].as_str() == group["id"].as_str() && c["group"].as_bool() != Some(true))

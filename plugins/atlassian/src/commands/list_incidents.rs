@@ -13,7 +13,7 @@ const VIEWS: [(&str, &str); 4] = [
 pub fn declare() -> CommandDecl {
     let mut cmd = CommandDecl::new("list_incidents", "List incidents (all pages, paced to the rate limit)")
         .args(common::args())
-        .arg(ArgDecl::value("query").short('q').help("Text search over names, statuses and updates"))
+        .arg(ArgDecl::value("query").help("Text search over names, statuses and updates"))
         .arg(ArgDecl::value("limit").integer().help("Stop after N incidents"));
     for (id, _) in VIEWS {
         let others: Vec<&str> = VIEWS.iter().map(|(o, _)| *o).filter(|o| *o != id).collect();

@@ -1,0 +1,188 @@
+//! A status change (F) that is never resent blindly.
+//!
+//! When a change's answer is lost (the host reports an unknown outcome: sent, no answer),
+//! the component's status history (G) tells whether it was applied: an entry with the new
+//! status and the same comment, not propagated from a child, changed at or after the moment
+//! it was sent (less 30 s of clock skew). Found: that entry is the result. Not found: the
+//! change was not applied and is sent again (three sends at most). The history cannot be
+//! read: the outcome stays unknown (exit 5) and nothing more is sent.
+
+use jiff::{SignedDuration, Timestamp};
+use statusctl_plugin_api::serde_json::{Map, Value, json};
+use statusctl_plugin_api::{Error, ErrorKind};
+
+use crate::api_error::Endpoint;
+use crate::client::{Client, encode};
+
+/// Sends at most this many change requests for one change (each after a lookup found nothing).
+const MAX_SENDS: u32 = 3;
+/// How far the server's clock may be behind ours.
+const CLOCK_SKEW: SignedDuration = SignedDuration::from_secs(30);
+
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'s> {
+    pub component_id: &'s str,
+    pub status: &'s str,
+    pub comment: Option<&'s str>,
+    pub propagate: bool,
+}
+
+/// `POST /status-page/components/{id}/change-status`; the StatusChange answered.
+pub fn apply(client: &Client<'_, '_>, change: Change<'_>) -> Result<Value, Error> {
+    let path = format!("/status-page/components/{}/change-status", encode(change.component_id));
+    let mut body = json!({"status": change.status, "propagateUp": change.propagate});
+    if let Some(comment) = change.comment {
+        body["comment"] = json!(comment);
+    }
+    let mut sends = 0;
+    loop {
+        sends += 1;
+        let sent_at = Timestamp::now();
+        let unknown = match client.post(&path, &body, Endpoint::V1Only) {
+            Err(err) if err.kind == ErrorKind::OutcomeUnknown => err,
+            answered => return answered,
+        };
+        let host = client.host();
+        host.warn(format!("{}; looking for the change in the status history before sending it again", unknown.message));
+        match find_applied(client, change, sent_at) {
+            Ok(Some(entry)) => {
+                host.warn("found it in the status history: the change was applied");
+                return Ok(entry);
+            }
+            Ok(None) if sends < MAX_SENDS => host.warn("not in the status history: the change was not applied; sending it again"),
+            Ok(None) => return Err(unknown),
+            Err(lookup) => {
+                return Err(Error::new(
+                    ErrorKind::OutcomeUnknown,
+                    format!(
+                        "{}; reading the status history to check failed ({}): run nobl9:status-history {} before changing it again",
+                        unknown.message, lookup.message, change.component_id
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// The history entry `change` made after `sent_at`, with the component id added.
+fn find_applied(client: &Client<'_, '_>, change: Change<'_>, sent_at: Timestamp) -> Result<Option<Value>, Error> {
+    let path = format!("/status-page/components/{}/status-changes", encode(change.component_id));
+    let history = client.get(&path, &[], Endpoint::V1Only)?;
+    let since = sent_at - CLOCK_SKEW;
+    let entry = history["history"].as_array().into_iter().flatten().find(|entry| {
+        let comment = entry["comment"].as_str().filter(|c| !c.is_empty());
+        let changed_at = entry["changedAt"].as_str().and_then(|t| t.parse::<Timestamp>().ok());
+        entry["newStatus"] == change.status
+            && comment == change.comment.filter(|c| !c.is_empty())
+            && entry["propagatedFrom"].as_str().is_none_or(str::is_empty)
+            && changed_at.is_some_and(|at| at >= since)
+    });
+    Ok(entry.map(|entry| {
+        let mut found = Map::new();
+        found.insert("componentId".into(), json!(change.component_id));
+        if let Some(fields) = entry.as_object() {
+            found.extend(fields.clone());
+        }
+        Value::Object(found)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::API_ID;
+    use crate::fake_host::{FakeHost, env_client, reply, unknown_outcome};
+
+    fn change() -> Change<'static> {
+        Change { component_id: API_ID, status: "majorOutage", comment: Some("down"), propagate: false }
+    }
+
+    fn history(entries: Value) -> String {
+        json!({"componentId": API_ID, "history": entries}).to_string()
+    }
+
+    #[test]
+    fn a_change_is_sent_once_with_the_scripts_body() {
+        let answer = json!({"id": "sc1", "previousStatus": "operational", "newStatus": "majorOutage"});
+        let fake = FakeHost::new().reply(reply(200, &answer.to_string()));
+        let result = env_client(&fake, |client| apply(client, change())).unwrap();
+        assert_eq!(result, answer);
+        assert_eq!(fake.calls(), [format!("POST http://n9/api/dashboards/v1/status-page/components/{API_ID}/change-status")]);
+        assert_eq!(fake.requests()[0].body.as_deref(), Some(r#"{"status":"majorOutage","propagateUp":false,"comment":"down"}"#));
+    }
+
+    #[test]
+    fn a_lost_answer_found_in_the_history_is_not_sent_again() {
+        let now = crate::times::now();
+        let entries = json!([
+            {"changedAt": now, "previousStatus": "operational", "newStatus": "majorOutage", "changedBy": "me", "comment": "down"},
+            {"changedAt": "2020-01-01T00:00:00Z", "previousStatus": "majorOutage", "newStatus": "operational", "changedBy": "me"}
+        ]);
+        let fake = FakeHost::new().fail(unknown_outcome()).reply(reply(200, &history(entries.clone())));
+        let result = env_client(&fake, |client| apply(client, change())).unwrap();
+        let mut expected = json!({"componentId": API_ID});
+        expected.as_object_mut().unwrap().extend(entries[0].as_object().unwrap().clone());
+        assert_eq!(result, expected);
+        assert_eq!(
+            fake.calls(),
+            [
+                format!("POST http://n9/api/dashboards/v1/status-page/components/{API_ID}/change-status"),
+                format!("GET http://n9/api/dashboards/v1/status-page/components/{API_ID}/status-changes"),
+            ]
+        );
+        assert!(fake.warnings()[1].starts_with("found it in the status history"));
+    }
+
+    #[test]
+    fn a_lost_answer_not_in_the_history_is_sent_again() {
+        // Old entries, another comment, and a propagated one: none of them is this change.
+        let now = crate::times::now();
+        let entries = json!([
+            {"changedAt": now, "newStatus": "majorOutage", "comment": "other"},
+            {"changedAt": now, "newStatus": "majorOutage", "comment": "down", "propagatedFrom": "child"},
+            {"changedAt": "2020-01-01T00:00:00Z", "newStatus": "majorOutage", "comment": "down"}
+        ]);
+        let answer = json!({"id": "sc2", "newStatus": "majorOutage"});
+        let fake = FakeHost::new()
+            .fail(unknown_outcome())
+            .reply(reply(200, &history(entries)))
+            .reply(reply(200, &answer.to_string()));
+        assert_eq!(env_client(&fake, |client| apply(client, change())).unwrap(), answer);
+        let methods: Vec<String> = fake.calls().iter().map(|c| c.split(' ').next().unwrap().to_string()).collect();
+        assert_eq!(methods, ["POST", "GET", "POST"]);
+        assert_eq!(fake.requests()[0].body, fake.requests()[2].body);
+    }
+
+    #[test]
+    fn after_three_lost_answers_the_outcome_stays_unknown() {
+        let empty = history(json!([]));
+        let fake = FakeHost::new()
+            .fail(unknown_outcome())
+            .reply(reply(200, &empty))
+            .fail(unknown_outcome())
+            .reply(reply(200, &empty))
+            .fail(unknown_outcome())
+            .reply(reply(200, &empty));
+        let err = env_client(&fake, |client| apply(client, change())).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
+        assert_eq!(fake.requests().len(), 6);
+    }
+
+    #[test]
+    fn when_the_history_cannot_be_read_nothing_more_is_sent() {
+        let fake = FakeHost::new().fail(unknown_outcome()).reply(reply(404, "404 page not found"));
+        let err = env_client(&fake, |client| apply(client, change())).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
+        assert!(err.message.contains("reading the status history to check failed (Resource not found: endpoint not available on this Nobl9 instance"), "{}", err.message);
+        assert!(err.message.ends_with(&format!("run nobl9:status-history {API_ID} before changing it again")));
+        assert_eq!(fake.requests().len(), 2);
+    }
+
+    #[test]
+    fn other_errors_are_returned_as_they_are() {
+        let fake = FakeHost::new().reply(reply(400, "bad status"));
+        let err = env_client(&fake, |client| apply(client, change())).unwrap_err();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Failed, "Validation error: bad status"));
+        assert_eq!(fake.requests().len(), 1);
+    }
+}

@@ -1,0 +1,158 @@
+//! Optional persistence of provider state: one JSON file holding a section per
+//! provider, rewritten atomically (temporary file + rename) after each change,
+//! so that a restarted sandbox carries on where the last one stopped.
+//!
+//! Layout: `{"format": "statusctl-sandbox-state/1", "saved_at": "<rfc3339>",
+//! "providers": {"statuspage": {...}}}`. `saved_at` is the sandbox clock at
+//! the last save; a sandbox loading the file moves its clock forward to it,
+//! so virtual time never runs backwards across a restart.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::clock::format_rfc3339_millis;
+use crate::error::SandboxError;
+
+const FORMAT: &str = "statusctl-sandbox-state/1";
+
+#[derive(Serialize, Deserialize, Debug)]
+struct Document {
+    format: String,
+    #[serde(default)]
+    saved_at: Option<String>,
+    #[serde(default)]
+    providers: Map<String, Value>,
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Self { format: FORMAT.to_owned(), saved_at: None, providers: Map::new() }
+    }
+}
+
+/// A state file shared by the providers that persist into it.
+#[derive(Debug)]
+pub(crate) struct StateFile {
+    path: PathBuf,
+    document: Mutex<Document>,
+}
+
+impl StateFile {
+    /// Reads the file if it exists; a missing file is an empty state.
+    pub(crate) fn open(path: &Path) -> Result<Self, SandboxError> {
+        let invalid = |reason: String| SandboxError::StateFile { path: path.to_owned(), reason };
+        let document = match fs::read(path) {
+            Ok(bytes) => {
+                let document: Document =
+                    serde_json::from_slice(&bytes).map_err(|error| invalid(error.to_string()))?;
+                if document.format != FORMAT {
+                    return Err(invalid(format!(
+                        "unknown format {:?} (expected {FORMAT:?})",
+                        document.format
+                    )));
+                }
+                document
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Document::default(),
+            Err(error) => return Err(invalid(error.to_string())),
+        };
+        Ok(Self { path: path.to_owned(), document: Mutex::new(document) })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sandbox clock when the file was last saved.
+    pub(crate) fn saved_at(&self) -> Option<SystemTime> {
+        let document = self.document.lock().unwrap_or_else(PoisonError::into_inner);
+        let timestamp: jiff::Timestamp = document.saved_at.as_deref()?.parse().ok()?;
+        SystemTime::try_from(timestamp).ok()
+    }
+
+    /// The saved state of one provider.
+    pub(crate) fn section(&self, provider: &str) -> Option<Value> {
+        let document = self.document.lock().unwrap_or_else(PoisonError::into_inner);
+        document.providers.get(provider).cloned()
+    }
+
+    /// Replaces one provider's section and rewrites the whole file
+    /// atomically: readers see the old file or the new one, never a part.
+    pub(crate) fn save(&self, provider: &str, state: Value, now: SystemTime) -> io::Result<()> {
+        let mut document = self.document.lock().unwrap_or_else(PoisonError::into_inner);
+        document.providers.insert(provider.to_owned(), state);
+        document.saved_at = Some(format_rfc3339_millis(now));
+        let bytes = serde_json::to_vec_pretty(&*document).map_err(io::Error::other)?;
+        write_atomically(&self.path, &bytes)
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(parent)?;
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn saves_sections_and_reads_them_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("nested/state.json");
+        let file = StateFile::open(&path).expect("a missing file is an empty state");
+        assert_eq!(file.section("statuspage"), None);
+        assert_eq!(file.saved_at(), None);
+
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        file.save("statuspage", json!({"a": 1}), now).expect("saved");
+        file.save("other", json!([2]), now).expect("saved");
+
+        let again = StateFile::open(&path).expect("readable");
+        assert_eq!(again.section("statuspage"), Some(json!({"a": 1})));
+        assert_eq!(again.section("other"), Some(json!([2])));
+        assert_eq!(again.saved_at(), Some(now));
+        let leftovers: Vec<_> = fs::read_dir(path.parent().expect("parent"))
+            .expect("list")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
+        assert_eq!(leftovers, ["state.json"]);
+    }
+
+    #[test]
+    fn refuses_files_it_did_not_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.json");
+        fs::write(&path, "{not json").expect("write");
+        assert!(matches!(StateFile::open(&path), Err(SandboxError::StateFile { .. })));
+        fs::write(&path, r#"{"format": "something-else"}"#).expect("write");
+        let error = StateFile::open(&path).expect_err("unknown format");
+        assert!(error.to_string().contains("something-else"), "{error}");
+    }
+}
