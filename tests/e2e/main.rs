@@ -13,4 +13,5 @@ mod loading;
 mod output;
 mod plugins_cmd;
 mod secrets;
+mod statuspage_schema;
 mod third_party;
