@@ -21,12 +21,13 @@ use crate::loader::Reserved;
 use crate::output;
 use crate::registry::{LoadOptions, Registry};
 use crate::services::clock::Clock;
-use crate::services::config::Config;
+use crate::services::config::Profiles;
 use crate::services::env::EnvView;
 use crate::services::http::{HttpEngine, HttpSettings};
 use crate::services::log;
 use crate::services::redact::Redactor;
 use crate::services::wait::Waiter;
+use crate::settings::{self, Settings};
 
 /// Configures a host: its name, where it looks for plugins, its own built-in commands.
 pub struct HostBuilder {
@@ -35,7 +36,7 @@ pub struct HostBuilder {
     plugin_dirs: Vec<PathBuf>,
     standard_dirs: bool,
     builtins: Vec<Builtin>,
-    profiles: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
+    profiles: Profiles,
     current_dir: Option<PathBuf>,
 }
 
@@ -225,6 +226,7 @@ impl Host {
                 user_plugin_dir: user_dir.as_ref(),
                 config_path: config_path.as_ref(),
                 env_prefix: &cfg.env_prefix,
+                builtin_profiles: &cfg.profiles,
                 full_tree: &full_tree,
                 reserved: &reserved,
             };
@@ -244,20 +246,14 @@ impl Host {
         let module =
             record.module.ok_or_else(|| HostError::Internal(format!("plugin {namespace} has no module")))?;
 
-        let config = Config::load(globals.config.clone().or(config_path), globals.config.is_some())?
-            .with_builtin_profiles(cfg.profiles.clone());
-        let secret_keys: Vec<String> = registry
-            .active()
-            .flat_map(|(_, m)| m.commands.iter().flat_map(|c| &c.args))
-            .filter(|a| a.secret)
-            .map(|a| a.id.clone())
-            .collect();
-        if let Some(warning) = config.readable_secrets_warning(&secret_keys) {
-            tracing::warn!("{warning}");
-        }
-        let profile_var = format!("{}_PROFILE", cfg.env_prefix);
-        let env_profile = env.get_with_source(&profile_var).map(|(v, s)| (v, env.describe(&profile_var, s)));
-        let profile = config.active_profile(globals.profile.as_deref(), env_profile)?;
+        let Settings { config, profile } = settings::load(&settings::Sources {
+            globals: &globals,
+            env: &env,
+            env_prefix: &cfg.env_prefix,
+            default_path: config_path.as_ref(),
+            builtin_profiles: &cfg.profiles,
+            registry: &registry,
+        })?;
 
         let mut ca_files: Vec<PathBuf> = globals.ca_file.iter().cloned().collect();
         ca_files.extend(env.get("SSL_CERT_FILE").filter(|s| !s.is_empty()).map(PathBuf::from));

@@ -22,6 +22,7 @@ mod output;
 mod registry;
 mod security;
 mod services;
+mod settings;
 
 pub use builtins::{Builtin, Context, Handler};
 /// clap, as the host uses it (for embedders' built-in commands).

@@ -6,7 +6,6 @@ use statusctl_plugin_api::Output;
 
 use super::Context;
 use crate::error::HostError;
-use crate::services::config::Config;
 use crate::services::redact::MASK;
 
 pub fn command() -> Command {
@@ -20,24 +19,7 @@ struct Setting {
 }
 
 pub fn run(_m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
-    let config = Config::load(
-        cx.globals.config.clone().or_else(|| cx.config_path.cloned()),
-        cx.globals.config.is_some(),
-    )?;
-    let secret_keys: Vec<String> = cx
-        .registry
-        .active()
-        .flat_map(|(_, m)| m.commands.iter().flat_map(|c| &c.args))
-        .filter(|a| a.secret)
-        .map(|a| a.id.clone())
-        .collect();
-    if let Some(warning) = config.readable_secrets_warning(&secret_keys) {
-        tracing::warn!("{warning}");
-    }
-    let profile_var = format!("{}_PROFILE", cx.env_prefix);
-    let env_profile =
-        cx.env.get_with_source(&profile_var).map(|(v, s)| (v, cx.env.describe(&profile_var, s)));
-    let active = config.active_profile(cx.globals.profile.as_deref(), env_profile)?;
+    let crate::settings::Settings { config, profile: active } = cx.settings()?;
 
     let mut namespaces: BTreeMap<String, BTreeMap<String, Setting>> = BTreeMap::new();
     for (_, manifest) in cx.registry.active() {

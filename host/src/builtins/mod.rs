@@ -29,6 +29,7 @@ pub struct Context<'a> {
     pub config_path: Option<&'a PathBuf>,
     /// The environment variable prefix (`STATUSCTL`).
     pub env_prefix: &'a str,
+    pub builtin_profiles: &'a crate::services::config::Profiles,
     /// The complete command tree (for completion scripts).
     pub full_tree: &'a dyn Fn() -> Command,
     pub reserved: &'a crate::loader::Reserved<'a>,
@@ -43,6 +44,18 @@ impl Context<'_> {
     /// Why the library that seems to serve `namespace` could not be used, if one was found.
     pub fn plugin_failure(&self, namespace: &str) -> Option<(PathBuf, String)> {
         self.registry.failed(namespace).map(|r| (r.path.clone(), r.reason.clone().unwrap_or_default()))
+    }
+
+    /// The config file and the active profile.
+    pub fn settings(&self) -> Result<crate::settings::Settings, HostError> {
+        crate::settings::load(&crate::settings::Sources {
+            globals: self.globals,
+            env: self.env,
+            env_prefix: self.env_prefix,
+            default_path: self.config_path,
+            builtin_profiles: self.builtin_profiles,
+            registry: self.registry,
+        })
     }
 
     /// The plugin directories searched, in order.

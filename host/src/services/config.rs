@@ -22,6 +22,9 @@ struct ConfigFile {
     profiles: BTreeMap<String, BTreeMap<String, toml::Table>>,
 }
 
+/// Profiles the host provides without a file: profile → namespace → settings.
+pub type Profiles = BTreeMap<String, BTreeMap<String, Map<String, Value>>>;
+
 /// The loaded file (or its absence).
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -29,7 +32,7 @@ pub struct Config {
     pub exists: bool,
     file: ConfigFile,
     /// Profiles the host provides without a file (e.g. `sandbox`); the file's win.
-    builtin: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
+    builtin: Profiles,
 }
 
 /// The profile in use and where its name came from.
@@ -56,10 +59,7 @@ impl Config {
         Ok(Self { path: Some(path), exists: true, file, builtin: BTreeMap::new() })
     }
 
-    pub fn with_builtin_profiles(
-        mut self,
-        builtin: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
-    ) -> Self {
+    pub fn with_builtin_profiles(mut self, builtin: Profiles) -> Self {
         self.builtin = builtin;
         self
     }
