@@ -26,10 +26,15 @@ pub fn check(req: &HttpRequest, resp: HttpResponse, endpoint: Endpoint) -> Resul
         429 => Error::unavailable("Rate limit exceeded. Please retry later."),
         500 => Error::unavailable(format!("Server error: {body}")),
         502 | 503 => {
-            let last =
-                format!("Transient API error (HTTP {}): {}", resp.status, or("Service temporarily unavailable"));
+            let last = format!(
+                "Transient API error (HTTP {}): {}",
+                resp.status,
+                or("Service temporarily unavailable")
+            );
             match resp.attempts {
-                n if n > 1 => Error::unavailable(format!("Request failed after {n} attempts. Last error: {last}")),
+                n if n > 1 => {
+                    Error::unavailable(format!("Request failed after {n} attempts. Last error: {last}"))
+                }
                 _ => Error::unavailable(last),
             }
         }
@@ -52,9 +57,10 @@ fn not_found(req: &HttpRequest, body: &str, endpoint: Endpoint) -> String {
                 .filter_map(|e| e.get("detail").or_else(|| e.get("title")).and_then(Value::as_str))
                 .map(str::to_string)
                 .collect();
-            match details.is_empty() {
-                true => "Resource not found".into(),
-                false => format!("Resource not found: {}", details.join("; ")),
+            if details.is_empty() {
+                "Resource not found".into()
+            } else {
+                format!("Resource not found: {}", details.join("; "))
             }
         }
         None if endpoint == Endpoint::V1Only => format!(
@@ -106,7 +112,12 @@ mod tests {
             (404, "", "Resource not found", ErrorKind::Failed),
             (429, "slow", "Rate limit exceeded. Please retry later.", ErrorKind::Unavailable),
             (500, "boom", "Server error: boom", ErrorKind::Unavailable),
-            (503, "", "Transient API error (HTTP 503): Service temporarily unavailable", ErrorKind::Unavailable),
+            (
+                503,
+                "",
+                "Transient API error (HTTP 503): Service temporarily unavailable",
+                ErrorKind::Unavailable,
+            ),
             (504, "gw", "Unexpected error (HTTP 504): gw", ErrorKind::Unavailable),
             (409, "dup", "Unexpected error (HTTP 409): dup", ErrorKind::Failed),
         ];

@@ -5,7 +5,7 @@ use statusctl_plugin_api::serde_json::{Value, json};
 use statusctl_plugin_api::{Error, Host, HttpRequest, RetryPolicy};
 
 use crate::api_error::{self, Endpoint};
-use crate::config::{Config, TokenSource};
+use crate::config::Config;
 use crate::token::{self, Auth, TokenCache};
 
 /// The scripts' retries: 502/503 up to 3 times, 1 s doubling to 32 s, for every method (Nobl9
@@ -44,14 +44,11 @@ impl<'a, 'h> Client<'a, 'h> {
     /// Organization and API root, fetching a token only when the claims must name them.
     pub fn auth_without_token(&self) -> Result<Auth, Error> {
         match (&self.config.org, &self.config.api_root) {
-            (Some(org), Some(api_root)) => Ok(Auth { bearer: None, org: org.clone(), api_root: api_root.clone() }),
+            (Some(org), Some(api_root)) => {
+                Ok(Auth { bearer: None, org: org.clone(), api_root: api_root.clone() })
+            }
             _ => self.auth().map(|auth| Auth { bearer: None, ..auth }),
         }
-    }
-
-    /// Whether the configuration holds a token source (else the scripts would refuse to run).
-    pub fn has_token(&self) -> bool {
-        !matches!(self.config.token, TokenSource::None)
     }
 
     /// `METHOD {api}/dashboards/v1{path}` with the API headers.

@@ -45,3 +45,25 @@ pub fn comment_arg() -> ArgDecl {
 pub fn propagate_arg() -> ArgDecl {
     ArgDecl::flag("propagate").help("Propagate the status change to parent components")
 }
+
+/// `-c COMPONENT` of the shared incident vocabulary (Nobl9 keys incidents by component).
+pub fn component_arg() -> ArgDecl {
+    ArgDecl::value("component")
+        .short('c')
+        .required()
+        .value_name("COMPONENT")
+        .help("Component id or exact name")
+}
+
+/// `--severity`, also spelled as Statuspage's `-cs` / `--component-status`.
+pub fn severity_arg() -> ArgDecl {
+    ArgDecl::value("severity")
+        .dash_alias("cs")
+        .long_alias("component-status")
+        .value_name("SEVERITY")
+        .help("degradedPerformance or majorOutage (degraded_performance, major_outage accepted)")
+}
+
+pub fn message_arg() -> ArgDecl {
+    ArgDecl::value("message").short('m').value_name("TEXT").help("Comment recorded with the status change")
+}

@@ -11,7 +11,10 @@ use crate::client::Client;
 pub fn is_uuid(value: &str) -> bool {
     let groups: Vec<&str> = value.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The component tree (A): `{"components": [...]}`.
@@ -112,7 +115,12 @@ mod tests {
     fn uuid_shape() {
         assert!(is_uuid(API_ID));
         assert!(is_uuid("4C91326B-81F3-47AA-B2B7-DA2D1DA3E298"));
-        for bad in ["API Service", "abc123", "4c91326b81f347aab2b7da2d1da3e298", "4c91326b-81f3-47aa-b2b7-da2d1da3e29g"] {
+        for bad in [
+            "API Service",
+            "abc123",
+            "4c91326b81f347aab2b7da2d1da3e298",
+            "4c91326b-81f3-47aa-b2b7-da2d1da3e29g",
+        ] {
             assert!(!is_uuid(bad), "{bad}");
         }
     }
@@ -144,7 +152,9 @@ mod tests {
         assert!(text.starts_with(
             "Found 5 component(s):\n\n1. Platform\n   ID:          11111111-1111-4111-8111-111111111111\n   Description: All of it\n   Status:      degradedPerformance\n\n2. API Service\n"
         ), "{text}");
-        assert!(text.contains("3. Database\n   ID:          0a1b2c3d-0000-4000-8000-00000000000d\n   Description: N/A\n"));
+        assert!(text.contains(
+            "3. Database\n   ID:          0a1b2c3d-0000-4000-8000-00000000000d\n   Description: N/A\n"
+        ));
         assert_eq!(out.data.as_array().unwrap().len(), 5);
     }
 }

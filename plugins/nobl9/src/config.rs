@@ -127,7 +127,10 @@ fn from_nobl9_variables(call: &Call<'_>) -> Result<Option<Config>, Error> {
     // As the scripts: a token given is used as is, even when client credentials exist too.
     let token = match api_token {
         Some(token) => TokenSource::Static(token),
-        None => TokenSource::Exchange { exchange: Exchange::AccessToken(format!("{api_root}/accessToken")), seed: None },
+        None => TokenSource::Exchange {
+            exchange: Exchange::AccessToken(format!("{api_root}/accessToken")),
+            seed: None,
+        },
     };
     Ok(Some(Config {
         origin: Origin::Environment,
@@ -169,7 +172,11 @@ mod tests {
         );
         // The secrets went through the host (so it scrubs them), the keyring keyed by client id.
         assert_eq!(fake.secret_labels(), ["Nobl9 API token", "Nobl9 client secret"]);
-        assert_eq!(fake.keyring_asked(), [("nobl9-api-token", "acme"), ("nobl9-client-secret", "cid")]);
+        let asked = fake.keyring_asked();
+        assert_eq!(
+            asked,
+            [("nobl9-api-token".into(), "acme".into()), ("nobl9-client-secret".into(), "cid".into())]
+        );
     }
 
     #[test]
@@ -188,10 +195,11 @@ mod tests {
 
     #[test]
     fn profile_keys_and_keyring_supply_values_too() {
-        let fake = FakeHost::new()
-            .setting("client_id", "pid")
-            .setting("org", "porg")
-            .keyring("nobl9-client-secret", "pid", "ksecret");
+        let fake = FakeHost::new().setting("client_id", "pid").setting("org", "porg").keyring(
+            "nobl9-client-secret",
+            "pid",
+            "ksecret",
+        );
         let config = resolve_with(&fake, json!({})).unwrap();
         assert_eq!(config.client, Some(ClientCredentials { id: "pid".into(), secret: "ksecret".into() }));
         assert_eq!(config.org.as_deref(), Some("porg"));
@@ -201,7 +209,10 @@ mod tests {
     fn the_scripts_validation_messages() {
         let fake = FakeHost::new().env("NOBL9_CLIENT_ID", "cid").env("NOBL9_ORG", "acme");
         let err = resolve_with(&fake, json!({})).unwrap_err();
-        assert_eq!((err.kind, err.message.as_str()), (statusctl_plugin_api::ErrorKind::Config, NO_CREDENTIALS));
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (statusctl_plugin_api::ErrorKind::Config, NO_CREDENTIALS)
+        );
         let fake = FakeHost::new().env("NOBL9_CLIENT_ID", "cid").env("NOBL9_CLIENT_SECRET", "s");
         let err = resolve_with(&fake, json!({})).unwrap_err();
         assert_eq!((err.kind, err.message.as_str()), (statusctl_plugin_api::ErrorKind::Config, NO_ORG));

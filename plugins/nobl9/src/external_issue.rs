@@ -60,7 +60,11 @@ pub fn summary(result: &Value) -> String {
     let mut text = format!("✅ Created {} issue report(s)\n", reports.len());
     for report in &reports {
         text.push_str(&format!("   - Issue ID: {}\n", s(report, "id")));
-        text.push_str(&format!("     Component: {} ({})\n", s(report, "componentName"), s(report, "componentId")));
+        text.push_str(&format!(
+            "     Component: {} ({})\n",
+            s(report, "componentName"),
+            s(report, "componentId")
+        ));
     }
     let changes = result["statusChanges"].as_array().cloned().unwrap_or_default();
     if !changes.is_empty() {

@@ -8,8 +8,8 @@ use statusctl_plugin_api::__private::abi_stable::std_types::{RResult, RStr, RStr
 use statusctl_plugin_api::abi::{AbiError, HostServices};
 use statusctl_plugin_api::serde_json::{self, Map, Value};
 use statusctl_plugin_api::{
-    ArgKind, Args, Call, Error, ErrorKind, Host, HttpRequest, HttpResponse, Invocation, LogLevel, Output, Plugin,
-    SecretRequest, SecretValue, ValueType,
+    ArgKind, Args, Call, Error, ErrorKind, Host, HttpRequest, HttpResponse, Invocation, LogLevel, Output,
+    Plugin, SecretRequest, SecretValue, ValueType,
 };
 
 use crate::Nobl9;
@@ -35,7 +35,10 @@ pub fn reply(status: u16, body: &str) -> HttpResponse {
 
 /// What the host returns when a non-idempotent request got no answer.
 pub fn unknown_outcome() -> Error {
-    Error::new(ErrorKind::OutcomeUnknown, "the outcome of POST http://n9/x is unknown (timed out): it may have been applied")
+    Error::new(
+        ErrorKind::OutcomeUnknown,
+        "the outcome of POST http://n9/x is unknown (timed out): it may have been applied",
+    )
 }
 
 impl FakeHost {
@@ -91,7 +94,11 @@ impl FakeHost {
     }
 
     pub fn header(&self, i: usize, name: &str) -> Option<String> {
-        self.requests.borrow()[i].headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+        self.requests.borrow()[i]
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
     }
 
     pub fn warnings(&self) -> Vec<String> {
@@ -104,10 +111,6 @@ impl FakeHost {
 
     pub fn keyring_asked(&self) -> Vec<(String, String)> {
         self.secret_requests.borrow().iter().filter_map(|r| r.keyring.clone()).collect()
-    }
-
-    pub fn unused_replies(&self) -> usize {
-        self.replies.borrow().len()
     }
 
     pub fn with_host<R>(&self, f: impl FnOnce(&Host<'_>) -> R) -> R {
@@ -123,7 +126,9 @@ impl FakeHost {
                 self.requests.borrow_mut().push(req);
                 // No panic here: it would cross an extern "C" frame and abort the test binary.
                 let next = self.replies.borrow_mut().pop_front();
-                let resp = next.unwrap_or_else(|| Err(Error::internal(format!("fake host: unexpected request {shown}"))))?;
+                let resp = next.unwrap_or_else(|| {
+                    Err(Error::internal(format!("fake host: unexpected request {shown}")))
+                })?;
                 serde_json::to_value(resp)
             }
             "secret" => {
@@ -153,11 +158,23 @@ impl FakeHost {
                 return found(value, format!("env {var}"));
             }
         }
-        if let Some(value) = req.profile_key.as_ref().and_then(|k| self.settings.get(k)).and_then(Value::as_str) {
+        if let Some(value) =
+            req.profile_key.as_ref().and_then(|k| self.settings.get(k)).and_then(Value::as_str)
+        {
             return found(&value.to_string(), "profile".into());
         }
         let (service, user) = req.keyring.as_ref()?;
         self.keyring.get(&(service.clone(), user.clone())).and_then(|v| found(v, "keyring".into()))
+    }
+}
+
+/// Every canned answer must have been asked for: a test that expects fewer requests fails.
+impl Drop for FakeHost {
+    fn drop(&mut self) {
+        let left = self.replies.borrow().len();
+        if left > 0 && !std::thread::panicking() {
+            panic!("fake host: {left} canned answer(s) never asked for; requests were {:?}", self.calls());
+        }
     }
 }
 
@@ -188,7 +205,9 @@ fn invocation(fake: &FakeHost, command: &str, args: Value) -> Invocation {
             .env
             .as_ref()
             .and_then(|var| fake.env.get(var).cloned())
-            .or_else(|| arg.from_profile.then(|| fake.settings.get(&arg.id)?.as_str().map(str::to_string)).flatten())
+            .or_else(|| {
+                arg.from_profile.then(|| fake.settings.get(&arg.id)?.as_str().map(str::to_string)).flatten()
+            })
             .or_else(|| arg.default.clone());
         if let Some(text) = text {
             let value = match (arg.kind, arg.value_type) {
@@ -236,4 +255,22 @@ pub fn env_client<R>(fake: &FakeHost, f: impl FnOnce(&Client<'_, '_>) -> R) -> R
 /// The URL of an API path on the fake instance.
 pub fn api(path: &str) -> String {
     format!("http://n9/api/dashboards/v1{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "1 canned answer(s) never asked for")]
+    fn unasked_answers_fail_the_test() {
+        let _fake = FakeHost::new().reply(reply(200, "{}"));
+    }
+
+    #[test]
+    fn an_unexpected_request_is_an_error_not_an_abort() {
+        let fake = FakeHost::new();
+        let err = fake.with_host(|host| host.http(&HttpRequest::get("http://x/y"))).unwrap_err();
+        assert_eq!(err.message, "fake host: unexpected request GET http://x/y");
+    }
 }

@@ -28,7 +28,8 @@ impl Claims {
         else {
             return Claims::default();
         };
-        let profile = ["m2mProfile", "agentProfile"].iter().find_map(|k| value.get(*k).filter(|p| p.is_object()));
+        let profile =
+            ["m2mProfile", "agentProfile"].iter().find_map(|k| value.get(*k).filter(|p| p.is_object()));
         let field = |name: &str| {
             profile
                 .and_then(|p| p.get(name))
@@ -63,7 +64,9 @@ mod tests {
 
     #[test]
     fn m2m_and_agent_profiles() {
-        let token = make(&json!({"exp": 1900000000, "m2mProfile": {"user": "u", "organization": "acme", "environment": "app.nobl9.com"}}));
+        let token = make(
+            &json!({"exp": 1900000000, "m2mProfile": {"user": "u", "organization": "acme", "environment": "app.nobl9.com"}}),
+        );
         let claims = Claims::of(&token);
         assert_eq!(claims.expires_at, Some(1900000000));
         assert_eq!(claims.organization.as_deref(), Some("acme"));

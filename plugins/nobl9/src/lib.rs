@@ -59,7 +59,9 @@ impl Plugin for Nobl9 {
             "instances moved to the disruptions API answer 404 to the v1.0 endpoints (change-status, \
              status-changes, incidents, external issues with a status change)",
         )
-        .note("a status change whose answer is lost is looked up in the status history before it is sent again");
+        .note(
+            "a status change whose answer is lost is looked up in the status history before it is sent again",
+        );
         for command in commands::ALL {
             manifest = manifest.command((command.declare)());
         }

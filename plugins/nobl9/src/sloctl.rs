@@ -30,7 +30,9 @@ pub fn resolve(call: &Call<'_>, explicit: bool) -> Result<Config, Error> {
         .or_else(|| file.as_ref().and_then(|(_, t)| string(t, "defaultContext")))
         .unwrap_or_else(|| "default".into());
     let table = match &file {
-        Some((path, top)) => Some(context_table(top, &context).ok_or_else(|| missing_context(&context, path))?),
+        Some((path, top)) => {
+            Some(context_table(top, &context).ok_or_else(|| missing_context(&context, path))?)
+        }
         None if arg(call, "context").is_some() => {
             let path = default_paths(call).into_iter().next().unwrap_or_default();
             return Err(missing_context(&context, &path));
@@ -128,7 +130,10 @@ fn read_file(call: &Call<'_>) -> Result<Option<(PathBuf, Table)>, Error> {
     })?;
     let table = text.parse::<Table>().map_err(|e| {
         let first_line = e.to_string().lines().next().unwrap_or_default().to_string();
-        Error::config(format!("the sloctl configuration file '{}' is not valid TOML: {first_line}", path.display()))
+        Error::config(format!(
+            "the sloctl configuration file '{}' is not valid TOML: {first_line}",
+            path.display()
+        ))
     })?;
     Ok(Some((path, table)))
 }
@@ -220,7 +225,10 @@ DefaultContext = "work"
         let config = resolve_with(&home_fake(&home), json!({})).unwrap();
         let path = home.path().join(".config/nobl9/config.toml").display().to_string();
         assert_eq!(config.origin, Origin::Sloctl { context: "work".into(), file: Some(path) });
-        assert_eq!(config.client, Some(ClientCredentials { id: "file-id".into(), secret: "file-secret".into() }));
+        assert_eq!(
+            config.client,
+            Some(ClientCredentials { id: "file-id".into(), secret: "file-secret".into() })
+        );
         assert_eq!(
             config.token,
             TokenSource::Exchange {
@@ -260,9 +268,15 @@ DefaultContext = "work"
             .env("SLOCTL_ORGANIZATION", "env-org");
         let config = resolve_with(&fake, json!({})).unwrap();
         assert_eq!(config.origin, Origin::Sloctl { context: "local".into(), file: config_file(&home) });
-        assert_eq!(config.client, Some(ClientCredentials { id: "sloctl-id".into(), secret: "sdk-secret".into() }));
+        assert_eq!(
+            config.client,
+            Some(ClientCredentials { id: "sloctl-id".into(), secret: "sdk-secret".into() })
+        );
         assert_eq!(config.org.as_deref(), Some("env-org"));
-        assert_eq!(fake.secret_labels(), ["Nobl9 API token", "Nobl9 client secret", "sloctl client secret", "sloctl access token"]);
+        assert_eq!(
+            fake.secret_labels(),
+            ["Nobl9 API token", "Nobl9 client secret", "sloctl client secret", "sloctl access token"]
+        );
     }
 
     fn config_file(home: &tempfile::TempDir) -> Option<String> {
@@ -297,7 +311,8 @@ DefaultContext = "work"
         assert_eq!(config.client.unwrap().id, "x");
         let fake = home_fake(&home).env("SLOCTL_CONFIG_FILE_PATH", path.to_str().unwrap());
         assert_eq!(resolve_with(&fake, json!({})).unwrap().client.unwrap().id, "x");
-        let err = resolve_with(&home_fake(&home), json!({"nobl9_config": "/nonexistent/c.toml"})).unwrap_err();
+        let err =
+            resolve_with(&home_fake(&home), json!({"nobl9_config": "/nonexistent/c.toml"})).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
         assert!(err.message.starts_with("cannot read the sloctl configuration file '/nonexistent/c.toml'"));
     }
@@ -318,7 +333,8 @@ DefaultContext = "work"
         let home = home_with(FILE);
         let xdg = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(xdg.path().join("nobl9")).unwrap();
-        std::fs::write(xdg.path().join("nobl9/config.toml"), "[contexts.default]\naccessToken = \"xdg\"\n").unwrap();
+        std::fs::write(xdg.path().join("nobl9/config.toml"), "[contexts.default]\naccessToken = \"xdg\"\n")
+            .unwrap();
         let fake = home_fake(&home).env("XDG_CONFIG_HOME", xdg.path().to_str().unwrap());
         assert_eq!(resolve_with(&fake, json!({})).unwrap().token, TokenSource::Static("xdg".into()));
         // NO_CONFIG_FILE disables both.
@@ -341,7 +357,10 @@ DefaultContext = "work"
         let home = home_with(FILE);
         let err = resolve_with(&home_fake(&home), json!({"context": "nope"})).unwrap_err();
         let path = home.path().join(".config/nobl9/config.toml");
-        assert_eq!(err.message, format!("Context 'nope' was not set in the '{}' configuration file.", path.display()));
+        assert_eq!(
+            err.message,
+            format!("Context 'nope' was not set in the '{}' configuration file.", path.display())
+        );
         assert_eq!(err.kind, ErrorKind::Config);
         // Without any file, an explicit context fails the same way (naming the default path).
         let empty = tempfile::tempdir().unwrap();

@@ -43,13 +43,18 @@ pub fn apply(client: &Client<'_, '_>, change: Change<'_>) -> Result<Value, Error
             answered => return answered,
         };
         let host = client.host();
-        host.warn(format!("{}; looking for the change in the status history before sending it again", unknown.message));
+        host.warn(format!(
+            "{}; looking for the change in the status history before sending it again",
+            unknown.message
+        ));
         match find_applied(client, change, sent_at) {
             Ok(Some(entry)) => {
                 host.warn("found it in the status history: the change was applied");
                 return Ok(entry);
             }
-            Ok(None) if sends < MAX_SENDS => host.warn("not in the status history: the change was not applied; sending it again"),
+            Ok(None) if sends < MAX_SENDS => {
+                host.warn("not in the status history: the change was not applied; sending it again")
+            }
             Ok(None) => return Err(unknown),
             Err(lookup) => {
                 return Err(Error::new(
@@ -65,7 +70,11 @@ pub fn apply(client: &Client<'_, '_>, change: Change<'_>) -> Result<Value, Error
 }
 
 /// The history entry `change` made after `sent_at`, with the component id added.
-fn find_applied(client: &Client<'_, '_>, change: Change<'_>, sent_at: Timestamp) -> Result<Option<Value>, Error> {
+fn find_applied(
+    client: &Client<'_, '_>,
+    change: Change<'_>,
+    sent_at: Timestamp,
+) -> Result<Option<Value>, Error> {
     let path = format!("/status-page/components/{}/status-changes", encode(change.component_id));
     let history = client.get(&path, &[], Endpoint::V1Only)?;
     let since = sent_at - CLOCK_SKEW;
@@ -107,8 +116,14 @@ mod tests {
         let fake = FakeHost::new().reply(reply(200, &answer.to_string()));
         let result = env_client(&fake, |client| apply(client, change())).unwrap();
         assert_eq!(result, answer);
-        assert_eq!(fake.calls(), [format!("POST http://n9/api/dashboards/v1/status-page/components/{API_ID}/change-status")]);
-        assert_eq!(fake.requests()[0].body.as_deref(), Some(r#"{"status":"majorOutage","propagateUp":false,"comment":"down"}"#));
+        assert_eq!(
+            fake.calls(),
+            [format!("POST http://n9/api/dashboards/v1/status-page/components/{API_ID}/change-status")]
+        );
+        assert_eq!(
+            fake.requests()[0].body.as_deref(),
+            Some(r#"{"status":"majorOutage","propagateUp":false,"comment":"down"}"#)
+        );
     }
 
     #[test]
@@ -148,7 +163,8 @@ mod tests {
             .reply(reply(200, &history(entries)))
             .reply(reply(200, &answer.to_string()));
         assert_eq!(env_client(&fake, |client| apply(client, change())).unwrap(), answer);
-        let methods: Vec<String> = fake.calls().iter().map(|c| c.split(' ').next().unwrap().to_string()).collect();
+        let methods: Vec<String> =
+            fake.calls().iter().map(|c| c.split(' ').next().unwrap().to_string()).collect();
         assert_eq!(methods, ["POST", "GET", "POST"]);
         assert_eq!(fake.requests()[0].body, fake.requests()[2].body);
     }
@@ -174,7 +190,9 @@ mod tests {
         let err = env_client(&fake, |client| apply(client, change())).unwrap_err();
         assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
         assert!(err.message.contains("reading the status history to check failed (Resource not found: endpoint not available on this Nobl9 instance"), "{}", err.message);
-        assert!(err.message.ends_with(&format!("run nobl9:status-history {API_ID} before changing it again")));
+        assert!(
+            err.message.ends_with(&format!("run nobl9:status-history {API_ID} before changing it again"))
+        );
         assert_eq!(fake.requests().len(), 2);
     }
 
@@ -183,6 +201,22 @@ mod tests {
         let fake = FakeHost::new().reply(reply(400, "bad status"));
         let err = env_client(&fake, |client| apply(client, change())).unwrap_err();
         assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Failed, "Validation error: bad status"));
+        assert_eq!(fake.requests().len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod dry_run_tests {
+    use super::*;
+    use crate::components::API_ID;
+    use crate::fake_host::{FakeHost, env_client};
+
+    #[test]
+    fn a_dry_run_stop_is_not_an_unknown_outcome() {
+        let fake = FakeHost::new().fail(Error::new(ErrorKind::DryRun, "dry run: request not sent"));
+        let change = Change { component_id: API_ID, status: "operational", comment: None, propagate: false };
+        let err = env_client(&fake, |client| apply(client, change)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::DryRun);
         assert_eq!(fake.requests().len(), 1);
     }
 }

@@ -100,7 +100,12 @@ impl TokenCache {
     }
 }
 
-fn fetch(host: &Host<'_>, config: &Config, exchange: &Exchange, client: &ClientCredentials) -> Result<String, Error> {
+fn fetch(
+    host: &Host<'_>,
+    config: &Config,
+    exchange: &Exchange,
+    client: &ClientCredentials,
+) -> Result<String, Error> {
     let basic = STANDARD.encode(format!("{}:{}", client.id, client.secret));
     // 1 request / 3 s per organization (documented); before the organization is known, per client.
     let budget = config.org.as_deref().unwrap_or(&client.id);
@@ -129,23 +134,24 @@ fn fetch(host: &Host<'_>, config: &Config, exchange: &Exchange, client: &ClientC
         return Err(refused(exchange, &resp));
     }
     let body: Value = if resp.body.trim().is_empty() { Value::Null } else { resp.json()? };
-    body.get("access_token")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .ok_or_else(|| Error::failed(format!("the token endpoint {} answered without an access_token", exchange.url())))
+    body.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string).ok_or_else(
+        || Error::failed(format!("the token endpoint {} answered without an access_token", exchange.url())),
+    )
 }
 
 /// The scripts' messages for a refused exchange.
 fn refused(exchange: &Exchange, resp: &HttpResponse) -> Error {
     let message = match (exchange, resp.status) {
         (Exchange::AccessToken(_), 401) => {
-            "Failed to authenticate. Check your NOBL9_CLIENT_ID, NOBL9_CLIENT_SECRET, and NOBL9_ORG.".to_string()
+            "Failed to authenticate. Check your NOBL9_CLIENT_ID, NOBL9_CLIENT_SECRET, and NOBL9_ORG."
+                .to_string()
         }
         (Exchange::Okta(url), 401) => {
             format!("Failed to authenticate with Okta ({url}). Check the sloctl clientId and clientSecret.")
         }
-        (_, status) => format!("Token generation failed (HTTP {status}): {}", api_error::body_excerpt(&resp.body)),
+        (_, status) => {
+            format!("Token generation failed (HTTP {status}): {}", api_error::body_excerpt(&resp.body))
+        }
     };
     let err = match resp.status {
         400 | 401 | 403 => Error::config(message),
@@ -169,14 +175,19 @@ mod tests {
             api_root: Some("http://n9/api".into()),
             org: org.map(str::to_string),
             client: Some(ClientCredentials { id: "cid".into(), secret: "csecret".into() }),
-            token: TokenSource::Exchange { exchange: Exchange::AccessToken("http://n9/api/accessToken".into()), seed: None },
+            token: TokenSource::Exchange {
+                exchange: Exchange::AccessToken("http://n9/api/accessToken".into()),
+                seed: None,
+            },
             timeout_secs: None,
         }
     }
 
     fn token_expiring_in(secs: i64) -> String {
         let exp = jiff::Timestamp::now().as_second() + secs;
-        jwt::make(&json!({"exp": exp, "m2mProfile": {"organization": "claimed-org", "environment": "n9.example"}}))
+        jwt::make(
+            &json!({"exp": exp, "m2mProfile": {"organization": "claimed-org", "environment": "n9.example"}}),
+        )
     }
 
     #[test]
@@ -225,12 +236,16 @@ mod tests {
     #[test]
     fn okta_with_claims_for_organization_and_api() {
         let token = token_expiring_in(3600);
-        let fake = FakeHost::new().reply(reply(200, &json!({"access_token": token, "token_type": "Bearer"}).to_string()));
+        let fake = FakeHost::new()
+            .reply(reply(200, &json!({"access_token": token, "token_type": "Bearer"}).to_string()));
         let config = Config {
             origin: config::Origin::Sloctl { context: "default".into(), file: None },
             api_root: None,
             org: None,
-            token: TokenSource::Exchange { exchange: Exchange::Okta("http://okta/oauth2/srv/v1/token".into()), seed: None },
+            token: TokenSource::Exchange {
+                exchange: Exchange::Okta("http://okta/oauth2/srv/v1/token".into()),
+                seed: None,
+            },
             ..env_config(None)
         };
         let auth = fake.with_host(|host| authenticate(host, &TokenCache::default(), &config)).unwrap();
@@ -238,38 +253,53 @@ mod tests {
         let req = &fake.requests()[0];
         assert_eq!(req.url, "http://okta/oauth2/srv/v1/token");
         assert_eq!(req.body.as_deref(), Some("grant_type=client_credentials&scope=m2m"));
-        assert_eq!(req.headers[1], ("Content-Type".to_string(), "application/x-www-form-urlencoded".to_string()));
+        assert_eq!(
+            req.headers[1],
+            ("Content-Type".to_string(), "application/x-www-form-urlencoded".to_string())
+        );
         assert_eq!(req.rate_limit, Some(RateLimit::new("nobl9-token:cid", 1, 3.0)));
     }
 
     #[test]
     fn a_fresh_seed_token_saves_the_exchange_and_a_stale_one_does_not() {
         let config = |seed: String| Config {
-            token: TokenSource::Exchange { exchange: Exchange::AccessToken("http://n9/api/accessToken".into()), seed: Some(seed) },
+            token: TokenSource::Exchange {
+                exchange: Exchange::AccessToken("http://n9/api/accessToken".into()),
+                seed: Some(seed),
+            },
             ..env_config(Some("acme"))
         };
         let fake = FakeHost::new();
         let fresh = token_expiring_in(3600);
-        let auth = fake.with_host(|h| authenticate(h, &TokenCache::default(), &config(fresh.clone()))).unwrap();
+        let auth =
+            fake.with_host(|h| authenticate(h, &TokenCache::default(), &config(fresh.clone()))).unwrap();
         assert_eq!(auth.bearer, Some(fresh));
         assert!(fake.requests().is_empty());
         let new = token_expiring_in(3600);
         let fake = FakeHost::new().reply(reply(200, &json!({"access_token": new}).to_string()));
-        let auth = fake.with_host(|h| authenticate(h, &TokenCache::default(), &config(token_expiring_in(-10)))).unwrap();
+        let auth = fake
+            .with_host(|h| authenticate(h, &TokenCache::default(), &config(token_expiring_in(-10))))
+            .unwrap();
         assert_eq!(auth.bearer, Some(new));
     }
 
     #[test]
     fn refusals_use_the_scripts_messages() {
         let cases = [
-            (401, "Failed to authenticate. Check your NOBL9_CLIENT_ID, NOBL9_CLIENT_SECRET, and NOBL9_ORG.", ErrorKind::Config),
+            (
+                401,
+                "Failed to authenticate. Check your NOBL9_CLIENT_ID, NOBL9_CLIENT_SECRET, and NOBL9_ORG.",
+                ErrorKind::Config,
+            ),
             (400, "Token generation failed (HTTP 400): missing Organization header", ErrorKind::Config),
             (429, "Token generation failed (HTTP 429): missing Organization header", ErrorKind::Unavailable),
             (418, "Token generation failed (HTTP 418): missing Organization header", ErrorKind::Failed),
         ];
         for (status, message, kind) in cases {
             let fake = FakeHost::new().reply(reply(status, "missing Organization header"));
-            let err = fake.with_host(|h| authenticate(h, &TokenCache::default(), &env_config(Some("acme")))).unwrap_err();
+            let err = fake
+                .with_host(|h| authenticate(h, &TokenCache::default(), &env_config(Some("acme"))))
+                .unwrap_err();
             assert_eq!((err.message.as_str(), err.kind, err.http_status), (message, kind, Some(status)));
         }
         let fake = FakeHost::new();
@@ -280,11 +310,15 @@ mod tests {
     #[test]
     fn static_tokens_are_never_exchanged() {
         let fake = FakeHost::new();
-        let config = Config { token: TokenSource::Static("opaque".into()), client: None, ..env_config(Some("acme")) };
+        let config =
+            Config { token: TokenSource::Static("opaque".into()), client: None, ..env_config(Some("acme")) };
         let auth = fake.with_host(|h| authenticate(h, &TokenCache::default(), &config)).unwrap();
         assert_eq!(auth.bearer.as_deref(), Some("opaque"));
         let config = Config { token: TokenSource::None, ..config };
-        assert_eq!(fake.with_host(|h| authenticate(h, &TokenCache::default(), &config)).unwrap().bearer, None);
+        assert_eq!(
+            fake.with_host(|h| authenticate(h, &TokenCache::default(), &config)).unwrap().bearer,
+            None
+        );
         assert!(fake.requests().is_empty());
     }
 }

@@ -15,7 +15,12 @@ pub fn declare() -> CommandDecl {
         )
         .mutating()
         .args(common::args())
-        .arg(ArgDecl::positional("component").required().value_name("COMPONENT").help("Component id or exact name"))
+        .arg(
+            ArgDecl::positional("component")
+                .required()
+                .value_name("COMPONENT")
+                .help("Component id or exact name"),
+        )
         .arg(
             ArgDecl::positional("status")
                 .required()
@@ -24,7 +29,9 @@ pub fn declare() -> CommandDecl {
         )
         .arg(common::comment_arg())
         .arg(common::propagate_arg())
-        .example("statusctl nobl9:change-status \"API Service\" degradedPerformance --comment \"High latency\"")
+        .example(
+            "statusctl nobl9:change-status \"API Service\" degradedPerformance --comment \"High latency\"",
+        )
 }
 
 pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
@@ -68,7 +75,8 @@ mod tests {
 
     #[test]
     fn by_name_with_a_statuspage_spelling() {
-        let fake = FakeHost::scripted().reply(reply(200, &sample_tree().to_string())).reply(reply(200, &answer()));
+        let fake =
+            FakeHost::scripted().reply(reply(200, &sample_tree().to_string())).reply(reply(200, &answer()));
         let args = json!({"component": "API Service", "status": "degraded_performance", "comment": "High latency", "propagate": true});
         let out = run(&fake, "change_status", args).unwrap();
         assert_eq!(
@@ -78,17 +86,23 @@ mod tests {
                 format!("POST {}", api(&format!("/status-page/components/{API_ID}/change-status"))),
             ]
         );
-        assert_eq!(fake.body(1), json!({"status": "degradedPerformance", "propagateUp": true, "comment": "High latency"}));
+        assert_eq!(
+            fake.body(1),
+            json!({"status": "degradedPerformance", "propagateUp": true, "comment": "High latency"})
+        );
         assert_eq!(
             out.text.as_deref(),
-            Some("✅ Status changed successfully!\n   API Service: operational → degradedPerformance\n   Propagated to 1 parent component(s)\n")
+            Some(
+                "✅ Status changed successfully!\n   API Service: operational → degradedPerformance\n   Propagated to 1 parent component(s)\n"
+            )
         );
     }
 
     #[test]
     fn an_invalid_status_sends_nothing() {
         let fake = FakeHost::scripted();
-        let err = run(&fake, "change_status", json!({"component": API_ID, "status": "partialOutage"})).unwrap_err();
+        let err =
+            run(&fake, "change_status", json!({"component": API_ID, "status": "partialOutage"})).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Usage);
         assert!(fake.requests().is_empty());
     }
@@ -102,7 +116,9 @@ mod tests {
         let err = run(&fake, "change_status", args.clone()).unwrap_err();
         assert_eq!(
             err.message,
-            format!("Resource not found: endpoint not available on this Nobl9 instance (POST /status-page/components/{API_ID}/change-status)")
+            format!(
+                "Resource not found: endpoint not available on this Nobl9 instance (POST /status-page/components/{API_ID}/change-status)"
+            )
         );
         let err = run(&fake, "change_status", args).unwrap_err();
         assert_eq!(err.message, "Resource not found: component 4c91 not found");

@@ -81,7 +81,9 @@ pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
                     "Component '{name}' not found (names are case-sensitive); use --list-components to see all components"
                 )));
             }
-            Err(err) => client.host().warn(format!("could not verify component '{name}' ({}); sending anyway", err.message)),
+            Err(err) => client
+                .host()
+                .warn(format!("could not verify component '{name}' ({}); sending anyway", err.message)),
         }
     }
     let issue = ExternalIssue {
@@ -140,7 +142,9 @@ mod tests {
         assert_eq!(fake.requests()[0].secret_headers, ["Authorization"]);
         assert_eq!(
             fake.requests()[0].body.as_deref(),
-            Some(r#"{"componentName":"API Service","occurredAt":"2026-02-05T10:30:00Z","comment":"Critical failure","requestedBy":"prometheus-alertmanager","statusChange":{"status":"majorOutage","propagateUp":true}}"#)
+            Some(
+                r#"{"componentName":"API Service","occurredAt":"2026-02-05T10:30:00Z","comment":"Critical failure","requestedBy":"prometheus-alertmanager","statusChange":{"status":"majorOutage","propagateUp":true}}"#
+            )
         );
         assert_eq!(fake.requests()[0].retry, standard_retry());
         assert_eq!(
@@ -171,7 +175,10 @@ mod tests {
     fn usage_errors_send_nothing() {
         let fake = FakeHost::scripted();
         let cases = [
-            (json!({"component_name": "X", "propagate": true}), "--propagate requires --status to be specified"),
+            (
+                json!({"component_name": "X", "propagate": true}),
+                "--propagate requires --status to be specified",
+            ),
             (json!({"component_name": "X", "status": "partialOutage"}), "invalid status `partialOutage`"),
             (json!({}), "COMPONENT_NAME is required (unless using --list-components)"),
         ];
@@ -189,9 +196,13 @@ mod tests {
             .reply(reply(200, &sample_tree().to_string()))
             .reply(reply(200, &answer().to_string()))
             .reply(reply(200, &sample_tree().to_string()));
-        let out = run(&fake, "create_external_issue", json!({"component_name": "API Service", "verify": true})).unwrap();
+        let out =
+            run(&fake, "create_external_issue", json!({"component_name": "API Service", "verify": true}))
+                .unwrap();
         assert!(out.text.unwrap().starts_with("✅ Component found\n✅ Created 1 issue report(s)\n"));
-        let err = run(&fake, "create_external_issue", json!({"component_name": "api service", "verify": true})).unwrap_err();
+        let err =
+            run(&fake, "create_external_issue", json!({"component_name": "api service", "verify": true}))
+                .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Usage);
         assert_eq!(
             err.message,
@@ -210,9 +221,13 @@ mod tests {
     #[test]
     fn a_failed_verification_warns_and_sends_anyway() {
         let fake = FakeHost::scripted().reply(reply(500, "oops")).reply(reply(200, r#"{"reports": []}"#));
-        run(&fake, "create_external_issue", json!({"component_name": "API Service", "verify": true})).unwrap();
+        run(&fake, "create_external_issue", json!({"component_name": "API Service", "verify": true}))
+            .unwrap();
         assert_eq!(fake.requests().len(), 2);
-        assert_eq!(fake.warnings(), ["could not verify component 'API Service' (Server error: oops); sending anyway"]);
+        assert_eq!(
+            fake.warnings(),
+            ["could not verify component 'API Service' (Server error: oops); sending anyway"]
+        );
     }
 
     #[test]
@@ -229,8 +244,15 @@ mod tests {
         run(&fake, "create_external_issue", json!({"component_name": "X", "retry": true})).unwrap();
         let policy = &fake.requests()[0].retry;
         assert_eq!(policy, &retry_everything_but_404());
-        assert!(policy.statuses.contains(&400) && policy.statuses.contains(&503) && !policy.statuses.contains(&404));
-        assert_eq!((policy.max_attempts, policy.backoff_base_ms, policy.rate_limited_statuses.as_slice()), (3, 1000, &[429][..]));
+        assert!(
+            policy.statuses.contains(&400)
+                && policy.statuses.contains(&503)
+                && !policy.statuses.contains(&404)
+        );
+        assert_eq!(
+            (policy.max_attempts, policy.backoff_base_ms, policy.rate_limited_statuses.as_slice()),
+            (3, 1000, &[429][..])
+        );
     }
 
     #[test]
@@ -240,7 +262,9 @@ mod tests {
             .reply(reply(404, ""));
         let err = run(&fake, "create_external_issue", json!({"component_name": "X"})).unwrap_err();
         assert_eq!(err.message, "Resource not found: no component named X");
-        let err = run(&fake, "create_external_issue", json!({"component_name": "X", "status": "operational"})).unwrap_err();
+        let err =
+            run(&fake, "create_external_issue", json!({"component_name": "X", "status": "operational"}))
+                .unwrap_err();
         assert_eq!(
             err.message,
             "Resource not found: endpoint not available on this Nobl9 instance (POST /status-page/issues/external)"

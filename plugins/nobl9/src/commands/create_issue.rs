@@ -15,7 +15,12 @@ pub fn declare() -> CommandDecl {
         )
         .mutating()
         .args(common::args())
-        .arg(ArgDecl::positional("component").required().value_name("COMPONENT").help("Component id or exact name"))
+        .arg(
+            ArgDecl::positional("component")
+                .required()
+                .value_name("COMPONENT")
+                .help("Component id or exact name"),
+        )
         .arg(ArgDecl::value("comment").value_name("TEXT").help("Description of the issue"))
         .arg(
             ArgDecl::value("occurred_at")
@@ -35,8 +40,14 @@ pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
 }
 
 /// `POST /status-page/issues` (B); `occurredAt` defaults to now.
-pub fn create(client: &Client<'_, '_>, component_id: &str, comment: Option<&str>, at: Option<&str>) -> Result<Value, Error> {
-    let mut body = json!({"componentId": component_id, "occurredAt": at.map_or_else(times::now, str::to_string)});
+pub fn create(
+    client: &Client<'_, '_>,
+    component_id: &str,
+    comment: Option<&str>,
+    at: Option<&str>,
+) -> Result<Value, Error> {
+    let mut body =
+        json!({"componentId": component_id, "occurredAt": at.map_or_else(times::now, str::to_string)});
     if let Some(comment) = comment.filter(|c| !c.is_empty()) {
         body["comment"] = json!(comment);
     }
@@ -51,7 +62,8 @@ mod tests {
     use statusctl_plugin_api::serde_json::json;
 
     fn issue() -> String {
-        json!({"id": "iss-1", "componentId": API_ID, "componentName": "API Service", "source": "user"}).to_string()
+        json!({"id": "iss-1", "componentId": API_ID, "componentName": "API Service", "source": "user"})
+            .to_string()
     }
 
     #[test]
@@ -65,7 +77,7 @@ mod tests {
         let at = body["occurredAt"].as_str().unwrap();
         assert!(at.ends_with('Z') && at.len() == 27, "{at}");
         let sent: jiff::Timestamp = at.parse().unwrap();
-        assert!((jiff::Timestamp::now() - sent).get_seconds().abs() < 60);
+        assert!((jiff::Timestamp::now() - sent).as_secs().abs() < 60);
         assert_eq!(
             fake.requests()[0].headers,
             [
@@ -80,11 +92,16 @@ mod tests {
 
     #[test]
     fn a_name_is_looked_up_and_a_time_sent_verbatim() {
-        let fake = FakeHost::scripted().reply(reply(200, &sample_tree().to_string())).reply(reply(201, &issue()));
-        run(&fake, "create_issue", json!({"component": "Database", "occurred_at": "2024-11-04T10:30:00Z"})).unwrap();
+        let fake =
+            FakeHost::scripted().reply(reply(200, &sample_tree().to_string())).reply(reply(201, &issue()));
+        run(&fake, "create_issue", json!({"component": "Database", "occurred_at": "2024-11-04T10:30:00Z"}))
+            .unwrap();
         assert_eq!(
             fake.calls(),
-            [format!("GET {}", api("/status-page/components")), format!("POST {}", api("/status-page/issues"))]
+            [
+                format!("GET {}", api("/status-page/components")),
+                format!("POST {}", api("/status-page/issues"))
+            ]
         );
         assert_eq!(fake.body(1), json!({"componentId": DB_ID, "occurredAt": "2024-11-04T10:30:00Z"}));
     }
@@ -103,6 +120,9 @@ mod tests {
         let body = r#"{"errors":[{"title":"component not found"}]}"#;
         let fake = FakeHost::scripted().reply(reply(404, body));
         let err = run(&fake, "create_issue", json!({"component": API_ID})).unwrap_err();
-        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Failed, "Resource not found: component not found"));
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (ErrorKind::Failed, "Resource not found: component not found")
+        );
     }
 }

@@ -60,6 +60,9 @@ mod tests {
     #[test]
     fn none() {
         let fake = FakeHost::scripted().reply(reply(200, r#"{"components": []}"#));
-        assert_eq!(run(&fake, "list_components", json!({})).unwrap().text.as_deref(), Some("No components found.\n"));
+        assert_eq!(
+            run(&fake, "list_components", json!({})).unwrap().text.as_deref(),
+            Some("No components found.\n")
+        );
     }
 }

@@ -40,7 +40,11 @@ fn summary(result: &Value) -> String {
         return "No incidents found.\n".into();
     }
     let total: i64 = days.iter().map(|d| d["count"].as_i64().unwrap_or(0)).sum();
-    let mut out = format!("Total incidents: {total} across {} days\n\nIncident Summary:\n{}\n", days.len(), "-".repeat(80));
+    let mut out = format!(
+        "Total incidents: {total} across {} days\n\nIncident Summary:\n{}\n",
+        days.len(),
+        "-".repeat(80)
+    );
     for day in &days {
         out.push_str(&format!("\n📅 {}: {} incident(s)\n", py(&day["date"]), py(&day["count"])));
         for incident in day["incidents"].as_array().into_iter().flatten() {
@@ -131,7 +135,8 @@ mod tests {
 
     #[test]
     fn filters() {
-        let fake = FakeHost::scripted().reply(reply(200, r#"{"days": []}"#)).reply(reply(200, r#"{"days": []}"#));
+        let fake =
+            FakeHost::scripted().reply(reply(200, r#"{"days": []}"#)).reply(reply(200, r#"{"days": []}"#));
         let out = run(&fake, "list_incidents", json!({"ongoing": true})).unwrap();
         assert_eq!(out.text.as_deref(), Some("No incidents found.\n"));
         run(&fake, "list_incidents", json!({"resolved": true})).unwrap();

@@ -85,12 +85,20 @@ mod tests {
             {"id": "i1", "source": "external", "componentName": "Database", "occurredAt": "2026-02-05T10:30:00Z", "comment": "slow"},
             {"id": "i2", "source": "user", "componentName": "Database", "occurredAt": "2026-02-05T10:31:00Z"}
         ], "total": 7, "limit": 2, "offset": 4});
-        let fake = FakeHost::scripted().reply(reply(200, &sample_tree().to_string())).reply(reply(200, &issues.to_string()));
-        let args = json!({"component": "Database", "source": "external", "inactive": true, "limit": 2, "offset": 4});
+        let fake = FakeHost::scripted()
+            .reply(reply(200, &sample_tree().to_string()))
+            .reply(reply(200, &issues.to_string()));
+        let args =
+            json!({"component": "Database", "source": "external", "inactive": true, "limit": 2, "offset": 4});
         let out = run(&fake, "list_issues", args).unwrap();
         assert_eq!(
             fake.calls()[1],
-            format!("GET {}", api(&format!("/status-page/issues?componentId={DB_ID}&source=external&active=false&limit=2&offset=4")))
+            format!(
+                "GET {}",
+                api(&format!(
+                    "/status-page/issues?componentId={DB_ID}&source=external&active=false&limit=2&offset=4"
+                ))
+            )
         );
         assert_eq!(
             out.text.as_deref(),

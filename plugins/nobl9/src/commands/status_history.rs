@@ -11,7 +11,12 @@ pub fn declare() -> CommandDecl {
     CommandDecl::new("status_history", "A component's status changes, newest first")
         .long_about("GET /status-page/components/{id}/status-changes: who changed what, when, and why.")
         .args(common::args())
-        .arg(ArgDecl::positional("component").required().value_name("COMPONENT").help("Component id or exact name"))
+        .arg(
+            ArgDecl::positional("component")
+                .required()
+                .value_name("COMPONENT")
+                .help("Component id or exact name"),
+        )
         .example("statusctl nobl9:status-history \"API Service\"")
 }
 
@@ -26,7 +31,11 @@ pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
 
 /// `GET /status-page/components/{id}/status-changes` (G).
 pub fn fetch(client: &Client<'_, '_>, component_id: &str) -> Result<Value, Error> {
-    client.get(&format!("/status-page/components/{}/status-changes", encode(component_id)), &[], Endpoint::V1Only)
+    client.get(
+        &format!("/status-page/components/{}/status-changes", encode(component_id)),
+        &[],
+        Endpoint::V1Only,
+    )
 }
 
 fn sign(status: &Value) -> &'static str {
@@ -74,7 +83,10 @@ mod tests {
         ]});
         let fake = FakeHost::scripted().reply(reply(200, &history.to_string()));
         let out = run(&fake, "status_history", json!({"component": API_ID})).unwrap();
-        assert_eq!(fake.calls(), [format!("GET {}", api(&format!("/status-page/components/{API_ID}/status-changes")))]);
+        assert_eq!(
+            fake.calls(),
+            [format!("GET {}", api(&format!("/status-page/components/{API_ID}/status-changes")))]
+        );
         let expected = format!(
             "Status Change Timeline:\n{}\n{}",
             "-".repeat(80),

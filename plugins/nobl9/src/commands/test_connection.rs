@@ -76,7 +76,10 @@ mod tests {
             .reply(reply(200, &json!({"access_token": token}).to_string()))
             .reply(reply(200, r#"{"components": []}"#));
         run(&fake, "test_connection", json!({})).unwrap();
-        assert_eq!(fake.calls(), ["POST http://n9/api/accessToken".to_string(), format!("GET {}", api("/status-page/status"))]);
+        assert_eq!(
+            fake.calls(),
+            ["POST http://n9/api/accessToken".to_string(), format!("GET {}", api("/status-page/status"))]
+        );
         assert_eq!(fake.header(1, "Authorization"), Some(format!("Bearer {token}")));
     }
 
@@ -89,10 +92,70 @@ mod tests {
             .reply(reply(401, ""));
         let err = run(&fake, "test_connection", json!({})).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
-        assert_eq!(err.message, "Failed to authenticate. Check your NOBL9_CLIENT_ID, NOBL9_CLIENT_SECRET, and NOBL9_ORG.");
+        assert_eq!(
+            err.message,
+            "Failed to authenticate. Check your NOBL9_CLIENT_ID, NOBL9_CLIENT_SECRET, and NOBL9_ORG."
+        );
         assert_eq!(fake.calls(), ["POST https://app.nobl9.com/api/accessToken"]);
         let fake = FakeHost::scripted().reply(reply(401, "expired"));
         let err = run(&fake, "test_connection", json!({})).unwrap_err();
-        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Config, "Authentication failed. Check your NOBL9_API_TOKEN and NOBL9_ORG."));
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (ErrorKind::Config, "Authentication failed. Check your NOBL9_API_TOKEN and NOBL9_ORG.")
+        );
+    }
+}
+
+#[cfg(test)]
+mod sloctl_tests {
+    use crate::Nobl9;
+    use crate::fake_host::{FakeHost, reply, run_on};
+    use crate::jwt;
+    use base64::Engine;
+    use statusctl_plugin_api::serde_json::json;
+
+    /// A sloctl context with Okta: organization and API from the token's claims, one token per process.
+    #[test]
+    fn a_sloctl_context_with_okta_and_claims_and_one_token_for_two_commands() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join(".config/nobl9");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("config.toml"),
+            "defaultContext = \"ci\"\n[Contexts.ci]\nClientId = \"okta-id\"\nClientSecret = \"okta-secret\"\noktaOrgUrl = \"http://okta.test\"\noktaAuthServer = \"srv\"\n",
+        )
+        .unwrap();
+        let exp = jiff::Timestamp::now().as_second() + 3600;
+        let token = jwt::make(
+            &json!({"exp": exp, "m2mProfile": {"organization": "claimed", "environment": "n9.test"}}),
+        );
+        let fake = FakeHost::new()
+            .env("HOME", home.path().to_str().unwrap())
+            .reply(reply(200, &json!({"access_token": token}).to_string()))
+            .reply(reply(200, r#"{"components": []}"#))
+            .reply(reply(200, r#"{"components": []}"#));
+        let plugin = Nobl9::default();
+        let out = run_on(&plugin, &fake, "test_connection", json!({})).unwrap();
+        run_on(&plugin, &fake, "list_components", json!({})).unwrap();
+        assert_eq!(
+            fake.calls(),
+            [
+                "POST http://okta.test/oauth2/srv/v1/token",
+                "GET https://n9.test/api/dashboards/v1/status-page/status",
+                "GET https://n9.test/api/dashboards/v1/status-page/components",
+            ]
+        );
+        let basic = base64::engine::general_purpose::STANDARD.encode("okta-id:okta-secret");
+        assert_eq!(fake.header(0, "Authorization"), Some(format!("Basic {basic}")));
+        assert_eq!(fake.header(1, "Organization").as_deref(), Some("claimed"));
+        let text = out.text.unwrap();
+        assert!(
+            text.contains(&format!(
+                "   Source: sloctl context 'ci' ({})\n",
+                dir.join("config.toml").display()
+            )),
+            "{text}"
+        );
+        assert!(text.contains("   Organization: claimed\n   API: https://n9.test/api\n"));
     }
 }
