@@ -288,8 +288,9 @@ impl Host {
                 finish(out.data.clone(), rendered, &globals)
             }
             Produced::Planned(planned) => {
+                // The plan is the result of a dry run: it goes where --out-file says too.
                 let (text, data) = invoke::render_plan(&planned, globals.format);
-                Ok(Outcome { exit_code: ExitCode::Success, stdout: text, data: Some(data), error: None })
+                finish(data, text, &globals)
             }
         }
     }

@@ -9,6 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use serde_json::{Map, Value, json};
 use statusctl_host::{Builtin, Context, HostBuilder, HostError, Output};
 use statusctl_sandbox::SandboxBuilder;
+use statusctl_sandbox::nobl9::{self, Nobl9Options};
 use statusctl_sandbox::statuspage::{self, StatuspageOptions};
 
 /// The documented default port.
@@ -43,7 +44,23 @@ pub fn builtin() -> Builtin {
 
 /// The built-in `sandbox` profile: every provider pointed at the default sandbox address.
 pub fn with_profile(host: HostBuilder) -> HostBuilder {
-    host.profile("sandbox", "statuspage", statuspage_settings(&format!("http://127.0.0.1:{DEFAULT_PORT}")))
+    let url = format!("http://127.0.0.1:{DEFAULT_PORT}");
+    host.profile("sandbox", "statuspage", statuspage_settings(&url)).profile(
+        "sandbox",
+        "nobl9",
+        nobl9_settings(&url),
+    )
+}
+
+/// Client credentials, so commands go through the token exchange as with a real account.
+fn nobl9_settings(base_url: &str) -> Map<String, Value> {
+    let settings = json!({
+        "base_url": base_url,
+        "org": nobl9::DEMO_ORG,
+        "client_id": nobl9::DEMO_CLIENT_ID,
+        "client_secret": nobl9::DEMO_CLIENT_SECRET,
+    });
+    settings.as_object().cloned().unwrap_or_default()
 }
 
 fn statuspage_settings(base_url: &str) -> Map<String, Value> {
@@ -59,7 +76,14 @@ fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let demo = m.get_flag("demo");
     let port = if demo { 0 } else { m.get_one::<u16>("port").copied().unwrap_or(DEFAULT_PORT) };
     let mut builder =
-        SandboxBuilder::new().port(port).with_echo(true).statuspage(StatuspageOptions::default());
+        SandboxBuilder::new().port(port).with_echo(true).statuspage(StatuspageOptions::default()).nobl9(
+            Nobl9Options {
+                // Each tour step is a new process with a new token; Nobl9's one-token-per-3-s
+                // limit would make the tour wait at every step.
+                token_rate_limit: !demo,
+                ..Nobl9Options::default()
+            },
+        );
     if let Some(state) = m.get_one::<std::path::PathBuf>("state") {
         builder = builder.state_file(state);
     }
@@ -73,7 +97,7 @@ fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     // Printed at once (not at exit): scripts read the address while the server runs.
     let mut out = std::io::stdout().lock();
     let profile_note = if port == DEFAULT_PORT {
-        "or use the built-in profile: statusctl --profile sandbox statuspage:list-components"
+        "or use the built-in profile: statusctl --profile sandbox statuspage:list-components (nobl9:… too)"
     } else {
         "(the built-in `sandbox` profile expects the default port 8787; the variables above override it)"
     };
@@ -83,10 +107,15 @@ fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
          Statuspage emulator ({url}/v1), seeded with page {page} and a demo token:\n  \
          export STATUSPAGE_API_URL={url}/v1 STATUSPAGE_PAGE_ID={page} STATUSPAGE_TOKEN={token}\n  \
          {profile_note}\n\n\
+         Nobl9 emulator ({url}/api), seeded with an organization and client credentials:\n  \
+         export NOBL9_BASE_URL={url} NOBL9_ORG={org} NOBL9_CLIENT_ID={client} NOBL9_CLIENT_SECRET={secret}\n\n\
          Control API: {url}/_sandbox/ (faults, requests, clock, reset, health); echo provider: {url}/echo\n\
          Press Ctrl-C to stop.",
         page = statuspage::DEMO_PAGE_ID,
         token = statuspage::DEMO_TOKEN,
+        org = nobl9::DEMO_ORG,
+        client = nobl9::DEMO_CLIENT_ID,
+        secret = nobl9::DEMO_CLIENT_SECRET,
     );
     let _ = out.flush();
     drop(out);
@@ -94,21 +123,61 @@ fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     Ok(Output::text(""))
 }
 
-/// One step of the tour: what it shows and the command line.
+/// One step of the tour: what it shows, and the command line with `|` between words.
 struct Step {
     about: &'static str,
-    args: Vec<String>,
+    line: &'static str,
 }
 
-fn step(about: &'static str, args: &[&str]) -> Step {
-    Step { about, args: args.iter().map(|a| a.to_string()).collect() }
-}
+const STATUSPAGE_TOUR: &[Step] = &[
+    Step { about: "Check the token and the page", line: "statuspage:test-connection" },
+    Step { about: "The page's components, groups first", line: "statuspage:list-components" },
+    Step {
+        about: "Open an incident: Conan-style flags, components by name",
+        line: "statuspage:create-incident|-t|API latency|-s|investigating|-i|minor|-cs|degraded_performance|-c|API",
+    },
+    Step {
+        about: "Update it",
+        line: "statuspage:update-incident|-ic|{incident}|-s|identified|-m|Cause found: a slow database query",
+    },
+    Step {
+        about: "Resolve it, setting its components back to operational",
+        line: "statuspage:resolve-incident|-ic|{incident}|-e|incident|-c|API|-m|Fixed",
+    },
+    Step {
+        about: "Schedule a maintenance",
+        line: "statuspage:schedule-maintenance|-t|Database upgrade|-c|Database|-m|Read-only for 10 minutes|-s|2030-01-01T10:00:00Z",
+    },
+    Step { about: "Everything on the page", line: "statuspage:list-incidents" },
+    Step {
+        about: "A dry run shows the request and sends nothing",
+        line: "--dry-run|statuspage:create-incident|-t|Just looking",
+    },
+];
+
+const NOBL9_TOUR: &[Step] = &[
+    Step { about: "Check the configuration and the credentials", line: "nobl9:test-connection" },
+    Step { about: "The component tree", line: "nobl9:list-components" },
+    Step {
+        about: "The shared vocabulary: the same command as on Statuspage, Statuspage spellings accepted",
+        line: "nobl9:create-incident|-c|API|-cs|major_outage|-m|Error rate above 5%",
+    },
+    Step { about: "Ongoing incidents, per day", line: "nobl9:list-incidents|--ongoing" },
+    Step { about: "Resolve it", line: "nobl9:resolve-incident|-c|API|-m|Recovered" },
+    Step {
+        about: "What a monitoring system would send",
+        line: "nobl9:monitoring-integration|API EU|warning|prometheus",
+    },
+    Step { about: "The status history of a component", line: "nobl9:status-history|API" },
+];
 
 /// Runs real commands (this same binary, its plugins, over HTTP) against the sandbox.
 fn tour(url: &str, cx: &Context<'_>) -> Result<Output, HostError> {
-    if !cx.registry_namespaces().iter().any(|n| n == "statuspage") {
+    let loaded = cx.registry_namespaces();
+    let tours = [("statuspage", "Statuspage", STATUSPAGE_TOUR), ("nobl9", "Nobl9", NOBL9_TOUR)];
+    if !tours.iter().any(|(ns, ..)| loaded.iter().any(|l| l == ns)) {
         let (path, reason) = cx.plugin_failure("statuspage").unwrap_or_else(|| {
-            let why = "not found: build the whole workspace (`cargo build --release`) and run the statusctl next to it";
+            let why = "no provider plugin found: build the whole workspace (`cargo build --release`) and run the statusctl next to it";
             ("libstatusctl_statuspage".into(), why.into())
         });
         return Err(HostError::PluginUnavailable { namespace: "statuspage".into(), path, reason });
@@ -116,107 +185,54 @@ fn tour(url: &str, cx: &Context<'_>) -> Result<Output, HostError> {
     let exe = std::env::current_exe()
         .map_err(|e| HostError::Failed(format!("cannot find this executable: {e}")))?;
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "A tour of statusctl against a local Statuspage emulator at {url}/v1");
-    let _ = writeln!(out, "(every command below is this binary with its real plugin, over HTTP)\n");
-    let mut incident = String::new();
-    let steps = [
-        step("Check the token and the page", &["statuspage:test-connection"]),
-        step("The page's components, groups first", &["statuspage:list-components"]),
-        step(
-            "Open an incident, Conan-style flags, components by name",
-            &[
-                "statuspage:create-incident",
-                "-t",
-                "API latency",
-                "-s",
-                "investigating",
-                "-i",
-                "minor",
-                "-cs",
-                "degraded_performance",
-                "-c",
-                "API",
-            ],
-        ),
-        step(
-            "Update it",
-            &[
-                "statuspage:update-incident",
-                "-ic",
-                "{incident}",
-                "-s",
-                "identified",
-                "-m",
-                "Cause found: a slow database query",
-            ],
-        ),
-        step(
-            "Resolve it, setting its components back to operational",
-            &[
-                "statuspage:resolve-incident",
-                "-ic",
-                "{incident}",
-                "-e",
-                "incident",
-                "-c",
-                "API",
-                "-m",
-                "Fixed",
-            ],
-        ),
-        step(
-            "Schedule a maintenance",
-            &[
-                "statuspage:schedule-maintenance",
-                "-t",
-                "Database upgrade",
-                "-c",
-                "Database",
-                "-m",
-                "Read-only for 10 minutes",
-                "-s",
-                "2030-01-01T10:00:00Z",
-            ],
-        ),
-        step("Everything on the page", &["statuspage:list-incidents"]),
-        step(
-            "A dry run shows the request and sends nothing",
-            &["--dry-run", "statuspage:create-incident", "-t", "Just looking"],
-        ),
-    ];
-    for (n, step) in steps.iter().enumerate() {
-        let args: Vec<String> = step.args.iter().map(|a| a.replace("{incident}", &incident)).collect();
-        let _ = writeln!(out, "# {}. {}\n$ statusctl {}", n + 1, step.about, shell_words(&args));
-        let _ = out.flush();
-        let result = Process::new(&exe)
-            .args(&args)
-            .env("STATUSCTL_PROFILE", "sandbox")
-            .env("STATUSPAGE_API_URL", format!("{url}/v1"))
-            .env("STATUSCTL_PLUGIN_PATH", plugin_path(cx))
-            .env_remove("STATUSPAGE_TOKEN")
-            .env_remove("STATUSPAGE_PAGE_ID")
-            .output()
-            .map_err(|e| HostError::Failed(format!("cannot run {}: {e}", exe.display())))?;
-        let stdout = String::from_utf8_lossy(&result.stdout);
-        let _ = out.write_all(stdout.as_bytes());
-        let _ = out.write_all(&result.stderr);
-        if !result.status.success() {
-            return Err(HostError::Failed(format!(
-                "the tour stopped at step {}: exit {}",
-                n + 1,
-                result.status.code().unwrap_or(-1)
-            )));
+    let _ = writeln!(out, "A tour of statusctl against local emulators at {url}");
+    let _ = writeln!(out, "(every command below is this binary with its real plugins, over HTTP)\n");
+    let mut n = 0;
+    for (namespace, provider, steps) in tours {
+        if !loaded.iter().any(|l| l == namespace) {
+            let _ = writeln!(out, "## {provider}: skipped, the `{namespace}` plugin is not loaded\n");
+            continue;
         }
-        if let Some(id) = stdout.lines().find_map(|l| l.strip_prefix("Incident ID: ")) {
-            incident = id.trim().to_string();
-        }
-        if !stdout.ends_with("\n\n") {
-            let _ = writeln!(out);
+        let _ = writeln!(out, "## {provider}\n");
+        let mut incident = String::new();
+        for step in steps {
+            n += 1;
+            let args: Vec<String> =
+                step.line.split('|').map(|a| a.replace("{incident}", &incident)).collect();
+            let _ = writeln!(out, "# {n}. {}\n$ statusctl {}", step.about, shell_words(&args));
+            let _ = out.flush();
+            // stderr live (waits and warnings show when they happen); stdout read for the id.
+            let result = Process::new(&exe)
+                .args(&args)
+                .stderr(std::process::Stdio::inherit())
+                .env("STATUSCTL_PROFILE", "sandbox")
+                .env("STATUSPAGE_API_URL", format!("{url}/v1"))
+                .env("NOBL9_BASE_URL", url)
+                .env("STATUSCTL_PLUGIN_PATH", plugin_path(cx))
+                .env_remove("STATUSPAGE_TOKEN")
+                .env_remove("STATUSPAGE_PAGE_ID")
+                .env_remove("NOBL9_API_TOKEN")
+                .output()
+                .map_err(|e| HostError::Failed(format!("cannot run {}: {e}", exe.display())))?;
+            let stdout = String::from_utf8_lossy(&result.stdout);
+            let _ = out.write_all(stdout.as_bytes());
+            if !result.status.success() {
+                return Err(HostError::Failed(format!(
+                    "the tour stopped at step {n}: exit {}",
+                    result.status.code().unwrap_or(-1)
+                )));
+            }
+            if let Some(id) = stdout.lines().find_map(|l| l.strip_prefix("Incident ID: ")) {
+                incident = id.trim().to_string();
+            }
+            if !stdout.ends_with("\n\n") {
+                let _ = writeln!(out);
+            }
         }
     }
     let _ = writeln!(
         out,
-        "Done. `statusctl sandbox` serves the same emulator on port {DEFAULT_PORT} until Ctrl-C."
+        "Done. `statusctl sandbox` serves the same emulators on port {DEFAULT_PORT} until Ctrl-C."
     );
     Ok(Output::text(""))
 }

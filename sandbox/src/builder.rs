@@ -14,6 +14,7 @@ use crate::background::BackgroundSandbox;
 use crate::clock::SandboxClock;
 use crate::control::Control;
 use crate::error::SandboxError;
+use crate::nobl9::Nobl9Options;
 use crate::responses::not_found;
 use crate::running::RunningSandbox;
 use crate::server::{Dispatch, accept_loop};
@@ -106,8 +107,17 @@ impl SandboxBuilder {
         self
     }
 
+    /// Mounts the Nobl9 status page emulator (provider `nobl9`, routes under
+    /// `/api` and `/oauth2`) with its seeded demo data; a reset brings that
+    /// seed back. See [`crate::nobl9`].
+    pub fn nobl9(mut self, options: Nobl9Options) -> Self {
+        let mount: Mount = Box::new(move |context| crate::nobl9::mount(options, context));
+        self.providers.push((crate::nobl9::PROVIDER.to_owned(), ProviderSource::Deferred(mount)));
+        self
+    }
+
     /// Persists the state of the providers that support it (the Statuspage
-    /// emulator) in this JSON file: loaded at start if it exists, rewritten
+    /// and Nobl9 emulators) in this JSON file: loaded at start if it exists, rewritten
     /// atomically after every change. A provider option naming a file of its
     /// own takes precedence.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {

@@ -6,9 +6,11 @@
 //! through [`Control`] and over HTTP through the control API under
 //! `/_sandbox/` (`faults`, `requests`, `reset`, `health`, `clock`).
 //!
-//! Providers: the echo provider ([`SandboxBuilder::with_echo`]) and a
+//! Providers: the echo provider ([`SandboxBuilder::with_echo`]), a
 //! faithful emulator of the Atlassian Statuspage REST API v1
-//! ([`SandboxBuilder::statuspage`], module [`statuspage`]). Time-driven
+//! ([`SandboxBuilder::statuspage`], module [`statuspage`]) and an emulator
+//! of the Nobl9 status page API ([`SandboxBuilder::nobl9`], module
+//! [`nobl9`]). Time-driven
 //! behaviour follows a virtual [`SandboxClock`] that tests move forward with
 //! [`Control::advance_clock`] or `POST /_sandbox/clock`.
 //!
@@ -36,6 +38,7 @@ mod control_api;
 mod echo;
 mod error;
 mod fault;
+pub mod nobl9;
 mod record;
 mod responses;
 mod running;

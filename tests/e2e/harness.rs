@@ -67,7 +67,7 @@ pub fn real_plugin(namespace: &str) -> PathBuf {
 }
 
 /// Namespace and package of each provider plugin.
-const REAL_PLUGINS: &[(&str, &str)] = &[("statuspage", "statusctl-atlassian")];
+const REAL_PLUGINS: &[(&str, &str)] = &[("statuspage", "statusctl-atlassian"), ("nobl9", "statusctl-nobl9")];
 
 /// `libNAME.so` on Linux, `libNAME.dylib` on macOS, `NAME.dll` on Windows.
 pub fn lib_name(stem: &str) -> String {

@@ -19,8 +19,7 @@ impl<'a, 'h> Client<'a, 'h> {
     pub fn request(&self, method: &str, path: &str) -> HttpRequest {
         HttpRequest::new(method, format!("{}{path}", self.base))
             .secret_header("Authorization", format!("OAuth {}", self.token))
-            // 60 requests per rolling minute per token: bursts pass, long jobs slow down.
-            .rate_limit(RateLimit::new("statuspage", 60, 60.0))
+            .rate_limit(budget())
             .secret_query("api_key")
             .insecure_tls(self.insecure)
     }
@@ -65,6 +64,12 @@ impl<'a, 'h> Client<'a, 'h> {
         }
         Ok(items)
     }
+}
+
+/// The API allows 60 requests per token in any rolling 60 s; the host's pacing counts the
+/// same way, so commands of a few requests never wait and long jobs never hit the limit.
+pub fn budget() -> RateLimit {
+    RateLimit::new("statuspage", 60, 60.0)
 }
 
 /// A 2xx answer, or one line: method, path, status, the API's message and what to check.

@@ -7,18 +7,28 @@ use statusctl_plugin_api::{Error, ErrorKind, HttpRequest};
 
 use crate::client::{Client, checked};
 
-/// Where a create of this kind shows up while it is current.
-#[derive(Clone, Copy)]
+/// Where a create of this kind shows up, so a lost answer can be looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Listing {
+    /// A realtime incident that is not resolved: `…/incidents/unresolved`.
     Unresolved,
+    /// A maintenance that starts well in the future: `…/incidents/scheduled`.
     Scheduled,
+    /// A maintenance that starts about now (or started): `…/incidents/scheduled`, then
+    /// `…/incidents/active_maintenance`, as the API may already have moved it to in_progress.
+    Starting,
+    /// Anything else (an incident created resolved): the newest incidents of the plain list.
+    Newest,
 }
 
 impl Listing {
-    fn path(self) -> &'static str {
+    /// The lists to look in, in order.
+    fn paths(self) -> &'static [&'static str] {
         match self {
-            Listing::Unresolved => "unresolved",
-            Listing::Scheduled => "scheduled",
+            Listing::Unresolved => &["unresolved"],
+            Listing::Scheduled => &["scheduled"],
+            Listing::Starting => &["scheduled", "active_maintenance"],
+            Listing::Newest => &[""],
         }
     }
 }
@@ -59,7 +69,8 @@ pub fn create(
         client.host_warn(&format!("{}; looking for request id {id} before sending again", unknown.message));
         match find(client, page, id, listing) {
             Ok(Some(incident)) => {
-                client.host_warn(&format!("found it: the first attempt created {}", incident["id"]));
+                let id = incident["id"].as_str().unwrap_or("?");
+                client.host_warn(&format!("found it: the first attempt created {id}"));
                 return Ok(incident);
             }
             Ok(None) if sends < MAX_SENDS => continue,
@@ -69,17 +80,35 @@ pub fn create(
     }
 }
 
-/// The incident carrying `request_id`, if it exists.
+/// The incident carrying `request_id`, if it exists. Lists are read page by page and the
+/// search stops at the first hit; the plain list (newest first) only on its first page.
 pub fn find(
     client: &Client<'_, '_>,
     page: &str,
     request_id: &str,
     listing: Listing,
 ) -> Result<Option<Value>, Error> {
-    let items = client.get_all(&format!("/pages/{page}/incidents/{}", listing.path()), "", None)?;
-    Ok(items
-        .into_iter()
-        .find(|i| i.pointer("/metadata/statusctl/request_id").and_then(Value::as_str) == Some(request_id)))
+    let tagged =
+        |i: &Value| i.pointer("/metadata/statusctl/request_id").and_then(Value::as_str) == Some(request_id);
+    for list in listing.paths() {
+        for n in 1.. {
+            let path = if list.is_empty() {
+                format!("/pages/{page}/incidents?page={n}&limit=100")
+            } else {
+                format!("/pages/{page}/incidents/{list}?page={n}&per_page=100")
+            };
+            let batch = client.get(&path)?;
+            let batch =
+                batch.as_array().ok_or_else(|| Error::failed(format!("GET {path}: expected a list")))?;
+            if let Some(found) = batch.iter().find(|i| tagged(i)) {
+                return Ok(Some(found.clone()));
+            }
+            if list.is_empty() || batch.len() < 100 {
+                break;
+            }
+        }
+    }
+    Ok(None)
 }
 
 fn still_unknown(req: &HttpRequest, request_id: &str, lookup: &Error) -> Error {

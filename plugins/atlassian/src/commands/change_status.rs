@@ -1,5 +1,5 @@
 use statusctl_plugin_api::serde_json::{Map, Value, json};
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, ErrorKind, Output};
 
 use crate::common::{self, COMPONENT_STATUSES};
 use crate::{components, incident_fields};
@@ -49,14 +49,26 @@ pub fn run(call: &Call<'_>) -> Result<Output, Error> {
     }
     let mut changed = Vec::new();
     let mut text = String::new();
+    let mut held_back = None;
     for id in &ids {
         let req = client
             .request("PATCH", &format!("/pages/{page}/components/{id}"))
             .json(&json!({"component": {"status": status}}))
             .idempotent(true);
-        let component = client.json(&req)?;
+        let component = match client.json(&req) {
+            Ok(component) => component,
+            // --dry-run: the plan shows every PATCH, not just the first.
+            Err(err) if err.kind == ErrorKind::DryRun => {
+                held_back = Some(err);
+                continue;
+            }
+            Err(err) => return Err(err),
+        };
         text.push_str(&format!("{}  {}  {}\n", id, status, component["name"].as_str().unwrap_or("")));
         changed.push(component);
+    }
+    if let Some(err) = held_back {
+        return Err(err);
     }
     Ok(Output::data(Value::Array(changed)).with_text(text))
 }

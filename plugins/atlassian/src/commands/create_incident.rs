@@ -26,6 +26,9 @@ pub fn run(call: &Call<'_>) -> Result<Output, Error> {
     let title = common::title(call, false)?;
     let fields = incident_fields::build(call, &client, &page, title)?;
     let tag = !call.args.flag("no_request_id");
-    let incident = create::create(&client, &page, Value::Object(fields), tag, Listing::Unresolved)?;
+    // An incident created resolved is not among the unresolved ones.
+    let listing =
+        if call.args.str("status") == Some("resolved") { Listing::Newest } else { Listing::Unresolved };
+    let incident = create::create(&client, &page, Value::Object(fields), tag, listing)?;
     Ok(Output::data(incident.clone()).with_text(conan_text::created(&incident)))
 }

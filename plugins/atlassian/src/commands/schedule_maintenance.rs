@@ -32,7 +32,8 @@ pub fn declare() -> CommandDecl {
 pub fn run(call: &Call<'_>) -> Result<Output, Error> {
     let (client, page) = common::connect(call)?;
     let title = common::title(call, false)?.unwrap_or_default();
-    let (scheduled_for, start) = times::start(call.args.str("scheduled"), jiff::Timestamp::now())?;
+    let now = jiff::Timestamp::now();
+    let (scheduled_for, start) = times::start(call.args.str("scheduled"), now)?;
     let scheduled_until = times::end(call.args.str("until"), start)?;
     let message = common::message(call)?;
     let wanted = call.args.list("components");
@@ -59,6 +60,13 @@ pub fn run(call: &Call<'_>) -> Result<Output, Error> {
         put("component_ids", json!(ids));
     }
     let tag = !call.args.flag("no_request_id");
-    let maintenance = create::create(&client, &page, Value::Object(fields), tag, Listing::Scheduled)?;
+    // One that starts soon may be in progress (no longer "scheduled") by the time a lost
+    // answer is looked up.
+    let listing = if start > now + jiff::SignedDuration::from_mins(10) {
+        Listing::Scheduled
+    } else {
+        Listing::Starting
+    };
+    let maintenance = create::create(&client, &page, Value::Object(fields), tag, listing)?;
     Ok(Output::data(maintenance.clone()).with_text(conan_text::scheduled(&maintenance)))
 }
