@@ -491,7 +491,7 @@ fn list_incidents_follows_every_page() {
 
     server.control().clear_requests();
     sp(&w, "list-incidents", &["--limit", "3"]).ok().stdout_is(&incident_table(&newest_first[..3]));
-    assert_eq!(lines(&server), [format!("GET {INCIDENTS_PATH}?page=1&limit=100")]);
+    assert_eq!(lines(&server), [format!("GET {INCIDENTS_PATH}?page=1&limit=3")]);
 
     server.control().clear_requests();
     let run = sp(&w, "list-incidents", &["--unresolved"]);
@@ -591,7 +591,7 @@ fn list_incidents_views_and_the_other_read_commands() {
     // test_connection and list_pages.
     server.control().clear_requests();
     sp(&w, "test-connection", &[]).ok().stderr_lines(0).stdout_is(&format!(
-        "API: {}\nPage: Sandbox Demo ({DEMO_PAGE_ID})\nURL: https://sandbox-demo.example.com\nComponents: 7\nToken: accepted\n",
+        "API: {}\nPage: Sandbox Demo ({DEMO_PAGE_ID})\nURL: https://sandbox-demo.example.com\nComponents: 6\nToken: accepted\n",
         api_url(&server)
     ));
     assert_eq!(

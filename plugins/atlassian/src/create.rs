@@ -66,7 +66,10 @@ pub fn create(
         let Some(id) = &request_id else {
             return Err(unknown);
         };
-        client.host_warn(&format!("{}; looking for request id {id} before sending again", unknown.message));
+        // A lost answer's message already names the request id; a 5xx answer's does not.
+        let what =
+            if unknown.message.contains(id.as_str()) { "it".to_string() } else { format!("request id {id}") };
+        client.host_warn(&format!("{}; looking for {what} before sending again", unknown.message));
         match find(client, page, id, listing) {
             Ok(Some(incident)) => {
                 let id = incident["id"].as_str().unwrap_or("?");

@@ -52,9 +52,11 @@ pub fn run(call: &Call<'_>) -> Result<Output, Error> {
             let q = query.map(|q| format!("&q={}", encode(q))).unwrap_or_default();
             let mut items = Vec::new();
             for n in 1.. {
-                let batch = client.get(&format!("/pages/{page}/incidents?page={n}&limit=100{q}"))?;
+                // A small --limit asks for no more than it needs.
+                let per = limit.map_or(100, |l| l.min(100));
+                let batch = client.get(&format!("/pages/{page}/incidents?page={n}&limit={per}{q}"))?;
                 let batch = batch.as_array().cloned().unwrap_or_default();
-                let short = batch.len() < 100;
+                let short = batch.len() < per;
                 items.extend(batch);
                 if short || limit.is_some_and(|l| items.len() >= l) {
                     break;
@@ -70,9 +72,13 @@ pub fn run(call: &Call<'_>) -> Result<Output, Error> {
     Ok(Output::data(Value::Array(items)).with_text(text))
 }
 
+/// The API's `q` rule (name, status, postmortem and update bodies), for the views that
+/// take no `q`.
 fn matches(incident: &Value, query: &str) -> bool {
     let q = query.to_lowercase();
-    ["name", "status"].iter().any(|k| incident[k].as_str().is_some_and(|v| v.to_lowercase().contains(&q)))
+    let has = |v: &Value| v.as_str().is_some_and(|v| v.to_lowercase().contains(&q));
+    ["name", "status", "postmortem_body"].iter().any(|k| has(&incident[k]))
+        || incident["incident_updates"].as_array().is_some_and(|u| u.iter().any(|u| has(&u["body"])))
 }
 
 /// Percent-encoding for a query value.

@@ -10,7 +10,9 @@ pub fn declare() -> CommandDecl {
 pub fn run(call: &Call<'_>) -> Result<Output, Error> {
     let (client, page) = common::connect(call)?;
     let found = client.get(&format!("/pages/{page}"))?;
-    let components = client.get_all(&format!("/pages/{page}/components"), "", None)?;
+    let all = client.get_all(&format!("/pages/{page}/components"), "", None)?;
+    // Groups are listed among the components; count only the components themselves.
+    let components: Vec<_> = all.iter().filter(|c| c["group"].as_bool() != Some(true)).collect();
     let name = found["name"].as_str().unwrap_or("?");
     let text = format!(
         "API: {}\nPage: {name} ({page})\nURL: {}\nComponents: {}\nToken: accepted\n",
