@@ -34,6 +34,55 @@ pub struct HttpEngine {
     clients: RefCell<HashMap<(bool, bool), reqwest::Client>>,
     pacer: RefCell<Pacer>,
     waiter: Waiter,
+    interrupts: Interrupts,
+}
+
+/// Ctrl-C, once the host has taken it over (at the first request). The listener is kept for
+/// the whole run, so a Ctrl-C pressed between two requests is not lost: the next request
+/// is then not sent at all.
+#[derive(Default)]
+struct Interrupts {
+    #[cfg(unix)]
+    listener: RefCell<Option<tokio::signal::unix::Signal>>,
+}
+
+impl Interrupts {
+    /// Whether Ctrl-C was pressed since the last look (must run inside the runtime).
+    #[cfg(unix)]
+    async fn pending(&self) -> bool {
+        let mut listener = self.listener.borrow_mut();
+        if listener.is_none() {
+            *listener = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+        }
+        let Some(listener) = listener.as_mut() else { return false };
+        tokio::select! {
+            biased;
+            _ = listener.recv() => true,
+            _ = std::future::ready(()) => false,
+        }
+    }
+
+    /// Resolves when Ctrl-C is pressed.
+    #[cfg(unix)]
+    async fn wait(&self) {
+        let mut listener = self.listener.borrow_mut();
+        match listener.as_mut() {
+            Some(listener) => {
+                listener.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn pending(&self) -> bool {
+        false
+    }
+
+    #[cfg(not(unix))]
+    async fn wait(&self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// What one attempt gave.
@@ -54,6 +103,7 @@ impl HttpEngine {
             clients: RefCell::new(HashMap::new()),
             pacer: RefCell::new(Pacer::default()),
             waiter,
+            interrupts: Interrupts::default(),
         }
     }
 
@@ -70,9 +120,15 @@ impl HttpEngine {
         }
         let rt = runtime.as_ref().expect("runtime was just created");
         rt.block_on(async {
+            if self.interrupts.pending().await {
+                return Err(Error::new(
+                    ErrorKind::Interrupted,
+                    "interrupted before the next request was sent",
+                ));
+            }
             tokio::select! {
                 result = self.send_with_retries(req, redactor) => result,
-                _ = tokio::signal::ctrl_c() => Err(interrupted(req, redactor)),
+                _ = self.interrupts.wait() => Err(interrupted(req, redactor)),
             }
         })
     }
