@@ -42,15 +42,16 @@ pub struct HttpEngine {
 /// is then not sent at all.
 #[derive(Default)]
 struct Interrupts {
+    // An async mutex: the listener stays borrowed while a request is awaited.
     #[cfg(unix)]
-    listener: RefCell<Option<tokio::signal::unix::Signal>>,
+    listener: tokio::sync::Mutex<Option<tokio::signal::unix::Signal>>,
 }
 
 impl Interrupts {
     /// Whether Ctrl-C was pressed since the last look (must run inside the runtime).
     #[cfg(unix)]
     async fn pending(&self) -> bool {
-        let mut listener = self.listener.borrow_mut();
+        let mut listener = self.listener.lock().await;
         if listener.is_none() {
             *listener = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
         }
@@ -65,7 +66,7 @@ impl Interrupts {
     /// Resolves when Ctrl-C is pressed.
     #[cfg(unix)]
     async fn wait(&self) {
-        let mut listener = self.listener.borrow_mut();
+        let mut listener = self.listener.lock().await;
         match listener.as_mut() {
             Some(listener) => {
                 listener.recv().await;
