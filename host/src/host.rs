@@ -117,7 +117,9 @@ impl Outcome {
     pub fn print(&self) -> ExitCode {
         let mut out = std::io::stdout().lock();
         match out.write_all(self.stdout.as_bytes()).and_then(|_| out.flush()) {
-            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Success,
+            // The reader went away (`| head`): not an error of ours, but the command's own
+            // result still stands.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => self.exit_code,
             Err(err) => {
                 eprintln!("error: cannot write to stdout: {err}");
                 ExitCode::Failed
@@ -164,7 +166,12 @@ impl Host {
             .clone()
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_else(|| PathBuf::from("."));
-        let env = EnvView::load(&cwd)?;
+        // A broken `.env` matters only to commands that read the environment: `--help`,
+        // `--version` and `plugins …` keep working in such a directory.
+        let (env, env_error) = match EnvView::load(&cwd) {
+            Ok(env) => (env, None),
+            Err(err) => (EnvView::default(), Some(err)),
+        };
 
         // Plugin locations come from the real environment only: a `.env` in whatever
         // directory the user stands in must not decide which code gets loaded.
@@ -215,6 +222,11 @@ impl Host {
         };
         let globals = GlobalOptions::from_matches(&matches);
         let (name, sub) = matches.subcommand().ok_or_else(|| HostError::Usage("no command given".into()))?;
+        if let Some(err) = env_error
+            && !matches!(name, "plugins" | "completions")
+        {
+            return Err(err);
+        }
 
         if let Some(builtin) = cfg.builtins.iter().find(|b| b.command.get_name() == name) {
             let full_tree = || cli::root(&cfg.identity, builtin_commands(), &registry, color, true);
@@ -348,6 +360,7 @@ fn clap_outcome(
         ClapErrorKind::InvalidSubcommand => {
             let unknown = argv.iter().skip(1).find(|a| !a.starts_with('-') && a.contains(':'));
             if let Some((ns, _)) = unknown.and_then(|a| a.split_once(':'))
+                && registry.plugin(&ns.replace('-', "_")).is_none()
                 && let Some(failed) = registry.failed(&ns.replace('-', "_"))
             {
                 return Err(HostError::PluginUnavailable {

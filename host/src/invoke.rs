@@ -69,7 +69,7 @@ pub fn run(call: PluginCall<'_>) -> Result<Produced, HostError> {
         dry_run: call.globals.dry_run,
         planned: RefCell::new(Vec::new()),
         http: call.http,
-        store: SecretStore::from_env(call.env),
+        store: SecretStore::from_process_env(),
     };
     let json = serde_json::to_string(&invocation).map_err(|e| HostError::Internal(e.to_string()))?;
     let host = statusctl_plugin_api::Host::from_services(&session);

@@ -264,3 +264,13 @@ fn a_config_file_others_can_read_warns_when_it_holds_a_secret() {
     set_mode(&path, 0o644);
     w.run(&["testkit:echo-args", "-t", "x"]).ok().stderr_lines(0);
 }
+
+#[test]
+fn a_broken_dotenv_only_stops_commands_that_read_the_environment() {
+    let w = World::with(&["testkit"]);
+    w.write("cwd/.env", "GOOD=1\nthis is not a line\n");
+    w.run(&["--version"]).ok();
+    w.run(&["plugins", "list"]).ok();
+    w.run(&["testkit:env", "GOOD"]).code(4).stderr_lines(1).stderr_has(".env");
+    w.run(&["config", "show"]).code(4);
+}

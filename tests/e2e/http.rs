@@ -517,3 +517,26 @@ fn ctrl_c_during_a_create_says_its_outcome_is_unknown() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_huge_retry_after_gives_up_cleanly() {
+    let server = echo_server();
+    fault(&server, "GET", FaultAction::status(429).with_retry_after("1e30"), 1);
+    let run = world().run(&["testkit:http", "--url", &url(&server)]);
+    run.code(5).stderr_has("--max-wait").stderr_lacks("panicked");
+    assert_eq!(server.control().requests().len(), 1);
+}
+
+#[test]
+fn a_secret_query_value_never_shows_in_transport_errors() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let target = format!("http://127.0.0.1:{closed}/x?api_key=SUPERSECRETKEY123&a=1");
+    for args in [vec![], vec!["-vv"], vec!["-f", "json"]] {
+        let mut argv = args.clone();
+        argv.extend(["testkit:http", "--url", &target, "--secret-query", "api_key", "--max-attempts", "1"]);
+        world().run(&argv).code(5).never_shows("SUPERSECRETKEY123");
+    }
+}

@@ -103,3 +103,11 @@ fn an_unknown_command_exits_2_with_a_suggestion() {
         .stderr_has("plugins install FILE");
     w.run(&["nothere:cmd"]).code(2).stderr_lines(1);
 }
+
+#[test]
+fn a_stale_broken_copy_does_not_turn_a_typo_into_a_load_error() {
+    // A working testkit, and an old broken library whose name says `testkit` too.
+    let w = World::with(&["testkit"]);
+    std::fs::write(w.plugins.join(lib_name("statusctl_testkit")), b"garbage").unwrap();
+    w.run(&["testkit:echo-argz", "-t", "x"]).code(2).stderr_has("did you mean 'testkit:echo_args'?");
+}

@@ -152,3 +152,17 @@ fn a_closed_stdout_is_not_an_error() {
     assert_eq!(status.code(), Some(0), "stderr:\n{stderr}");
     assert_eq!(stderr, "", "nothing on stderr for a closed pipe");
 }
+
+#[test]
+fn a_closed_stdout_keeps_a_failing_commands_exit_code() {
+    let w = World::with(&["testkit"]);
+    let mut child = w
+        .command(&["-f", "json", "testkit:fail", "unavailable"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+}

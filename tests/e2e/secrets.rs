@@ -399,3 +399,27 @@ rc=4
     assert_eq!(stdout, expected, "\nstderr: {stderr}");
     assert!(!Path::new(&w.path("keyring.json")).exists(), "the test keyring file was not used");
 }
+
+#[test]
+fn a_dotenv_cannot_move_secrets_out_of_the_keyring() {
+    // The store comes from the real environment only (here: the world's test keyring).
+    let w = World::with(&["testkit"]);
+    w.write("cwd/.env", "STATUSCTL_TEST_KEYRING_FILE=stolen.json\n");
+    w.run_with_stdin(&["secrets", "set", "testkit-token", "--user", "tester"], "kept-in-the-keyring-123\n")
+        .ok();
+    assert!(!w.cwd.join("stolen.json").exists());
+    let stored = std::fs::read_to_string(w.path("keyring.json")).unwrap();
+    assert!(stored.contains("kept-in-the-keyring-123"));
+}
+
+#[test]
+fn json_escaped_and_url_encoded_secrets_are_scrubbed_too() {
+    let server = echo_server();
+    let w = World::with(&["testkit"]);
+    let token = r#"abc"def\ghijklmnop"#;
+    let url = format!("{}/echo/x", server.base_url());
+    for format in ["json", "text"] {
+        let run = w.run(&["-f", format, "testkit:http", "--url", &url, "--token", token]);
+        run.ok().never_shows(token).never_shows(r#"abc\"def\\ghijklmnop"#);
+    }
+}

@@ -476,3 +476,16 @@ fn an_incident_created_resolved_is_looked_up_among_the_newest() {
     assert_eq!(incidents[0]["status"], "resolved");
     run.stdout_is(&conan_text(Kind::Created, &incidents[0]));
 }
+
+#[test]
+fn a_delete_whose_answer_was_lost_is_done_not_failed() {
+    let server = sandbox();
+    let w = fast(&server);
+    let id = id_in(&sp(&w, "create-incident", &["-t", "To delete"]).ok().stdout.clone());
+    let path = format!("{INCIDENTS_PATH}/{id}");
+    fault(&server, "DELETE", &path, FaultAction::drop_after(), 1);
+    sp(&w, "delete-incident", &["-ic", &id])
+        .ok()
+        .stdout_is(&format!("Deleted incident {id} (an earlier attempt did it; its answer was lost)\n"));
+    assert!(all_incidents(&server).is_empty());
+}

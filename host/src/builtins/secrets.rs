@@ -46,7 +46,7 @@ pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let (sub, m) = m.subcommand().ok_or_else(|| HostError::Usage("missing secrets subcommand".into()))?;
     let service = m.get_one::<String>("service").cloned().unwrap_or_default();
     let user = m.get_one::<String>("user").cloned().unwrap_or_else(|| login_name(cx.env));
-    let store = SecretStore::from_env(cx.env);
+    let store = SecretStore::from_process_env();
     let store_err = |e: crate::services::secrets::StoreError| {
         HostError::Config(format!("cannot use {}: {e}", store.describe()))
     };

@@ -199,7 +199,7 @@ impl HttpEngine {
             let Some((wait, why, status)) = retry_in else {
                 return finish(outcome, attempt, req, &shown_url);
             };
-            if waited + wait > self.settings.max_wait {
+            if waited.saturating_add(wait) > self.settings.max_wait {
                 let mut err = Error::unavailable(format!(
                     "gave up on {} {shown_url}: {why}; waiting {} more would pass --max-wait {}",
                     req.method,
@@ -230,8 +230,8 @@ impl HttpEngine {
         }
         let response = match builder.send().await {
             Ok(r) => r,
-            Err(err) if err.is_connect() || err.is_builder() => return Attempt::NotSent(describe(&err)),
-            Err(err) => return Attempt::MaybeSent(describe(&err)),
+            Err(err) if err.is_connect() || err.is_builder() => return Attempt::NotSent(describe(err)),
+            Err(err) => return Attempt::MaybeSent(describe(err)),
         };
         let status = response.status().as_u16();
         let headers = response
@@ -241,7 +241,7 @@ impl HttpEngine {
             .collect();
         match response.text().await {
             Ok(body) => Attempt::Answer(HttpResponse { status, headers, body, attempts: 0 }),
-            Err(err) => Attempt::MaybeSent(format!("the answer ({status}) broke off: {}", describe(&err))),
+            Err(err) => Attempt::MaybeSent(format!("the answer ({status}) broke off: {}", describe(err))),
         }
     }
 
@@ -276,8 +276,7 @@ impl HttpEngine {
                 builder = builder.tls_danger_accept_invalid_certs(true);
             }
         }
-        let client =
-            builder.build().map_err(|e| format!("cannot build the HTTP client: {}", describe(&e)))?;
+        let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", describe(e)))?;
         self.clients.borrow_mut().insert((https, insecure), client.clone());
         Ok(client)
     }
@@ -340,7 +339,9 @@ fn backoff(policy: &statusctl_plugin_api::RetryPolicy, attempt: u32) -> Duration
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // A value too large for a Duration is still a valid answer: wait "forever", which
+        // --max-wait turns into a clean give-up.
+        return (secs >= 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
@@ -358,10 +359,12 @@ fn host_of(url: &str) -> String {
         .unwrap_or_else(|| "the server".into())
 }
 
-/// reqwest's error with its causes, on one line.
-fn describe(err: &reqwest::Error) -> String {
+/// reqwest's error with its causes, on one line, without the URL (callers name the URL
+/// with its secrets masked; reqwest's copy would show them).
+fn describe(err: reqwest::Error) -> String {
+    let err = err.without_url();
     let mut text = if err.is_timeout() { "timed out".to_string() } else { String::new() };
-    let mut source: Option<&dyn std::error::Error> = Some(err);
+    let mut source: Option<&dyn std::error::Error> = Some(&err);
     while let Some(e) = source {
         let part = e.to_string();
         if !text.contains(&part) {
@@ -396,6 +399,8 @@ mod tests {
         assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("1e30"), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("NaN"), None);
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
         let later = std::time::SystemTime::now() + Duration::from_secs(30);
         let got = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();

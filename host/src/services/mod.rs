@@ -74,6 +74,15 @@ impl Session<'_> {
                 self.redactor.add(value.rsplit(' ').next().unwrap_or(value));
             }
         }
+        if !req.secret_query.is_empty()
+            && let Ok(url) = reqwest::Url::parse(&req.url)
+        {
+            for (name, value) in url.query_pairs() {
+                if req.secret_query.iter().any(|s| *s == name) {
+                    self.redactor.add(&value);
+                }
+            }
+        }
         if self.dry_run && !dry_run::may_send(req) {
             self.planned.borrow_mut().push(PlannedRequest::new(req, &self.redactor));
             return Err(Error::new(statusctl_plugin_api::ErrorKind::DryRun, "dry run: request not sent"));

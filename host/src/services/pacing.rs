@@ -47,7 +47,7 @@ impl Window {
     /// back one at a time at the budget's pace.
     fn full_until(&mut self, wait: Duration, now: Duration) {
         let step = self.span / self.size as f64;
-        let first_free = (now + wait).as_secs_f64();
+        let first_free = now.saturating_add(wait).as_secs_f64();
         self.granted = (0..self.size).map(|k| first_free + step * k as f64 - self.span).collect();
     }
 }

@@ -19,17 +19,22 @@ pub struct Redactor {
 }
 
 impl Redactor {
+    /// Remembers a secret, with the forms it takes once printed inside JSON or a URL.
     pub fn add(&self, secret: &str) {
         let secret = secret.trim();
         if secret.chars().count() < MIN_SCRUB_LEN {
             return;
         }
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let forms = [secret.to_owned(), json.trim_matches('"').to_owned(), percent_encoded(secret)];
         let mut secrets = self.secrets.write().unwrap_or_else(|e| e.into_inner());
-        if !secrets.iter().any(|s| s == secret) {
-            secrets.push(secret.to_owned());
-            // Longest first, so a secret containing another is masked whole.
-            secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for form in forms {
+            if !secrets.contains(&form) {
+                secrets.push(form);
+            }
         }
+        // Longest first, so a secret containing another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
     pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
@@ -42,6 +47,13 @@ impl Redactor {
         }
         out
     }
+}
+
+/// How a value looks in a query string.
+fn percent_encoded(value: &str) -> String {
+    let mut url = reqwest::Url::parse("x:").expect("a valid URL");
+    url.query_pairs_mut().append_pair("", value);
+    url.query().unwrap_or_default().trim_start_matches('=').to_owned()
 }
 
 /// Whether a header's value is secret by nature or by declaration.
@@ -137,6 +149,14 @@ mod tests {
         r.add("T");
         r.add("s3cr3t-token-value");
         assert_eq!(r.scrub("Title: s3cr3t-token-value"), "Title: ***");
+    }
+
+    #[test]
+    fn escaped_and_encoded_forms_are_scrubbed_too() {
+        let r = Redactor::default();
+        r.add(r#"abc"def\ghi jkl"#);
+        assert_eq!(r.scrub(r#"{"t":"abc\"def\\ghi jkl"}"#), r#"{"t":"***"}"#);
+        assert_eq!(r.scrub("?k=abc%22def%5Cghi+jkl"), "?k=***");
     }
 
     #[test]

@@ -26,9 +26,11 @@ pub enum StoreError {
 }
 
 impl SecretStore {
-    pub fn from_env(env: &EnvView) -> Self {
-        match env.get("STATUSCTL_TEST_KEYRING_FILE") {
-            Some(path) if !path.is_empty() => SecretStore::TestFile(path.into()),
+    /// The real environment only: a `.env` in whatever directory the user stands in must
+    /// not move secrets out of the keyring into a file.
+    pub fn from_process_env() -> Self {
+        match std::env::var("STATUSCTL_TEST_KEYRING_FILE") {
+            Ok(path) if !path.is_empty() => SecretStore::TestFile(path.into()),
             _ => SecretStore::Keyring,
         }
     }

@@ -1,5 +1,7 @@
+use statusctl_plugin_api::serde_json::json;
 use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
 
+use crate::client::checked;
 use crate::common;
 
 pub fn declare() -> CommandDecl {
@@ -12,7 +14,14 @@ pub fn declare() -> CommandDecl {
 pub fn run(call: &Call<'_>) -> Result<Output, Error> {
     let (client, page) = common::connect(call)?;
     let id = common::incident_id(call)?;
-    let deleted = client.json(&client.request("DELETE", &format!("/pages/{page}/incidents/{id}")))?;
+    let req = client.request("DELETE", &format!("/pages/{page}/incidents/{id}"));
+    let resp = client.send(&req)?;
+    // A DELETE resent after a lost answer finds nothing: the first one did the job.
+    if resp.status == 404 && resp.attempts > 1 {
+        let text = format!("Deleted incident {id} (an earlier attempt did it; its answer was lost)\n");
+        return Ok(Output::data(json!({"id": id, "deleted": true})).with_text(text));
+    }
+    let deleted = checked(&req, resp)?.json()?;
     let text = format!(
         "Deleted incident {} ({})\n",
         deleted["id"].as_str().unwrap_or(&id),
