@@ -68,11 +68,6 @@ pub fn resolve_in(tree: &Value, value: &str) -> Result<String, Error> {
     }
 }
 
-/// The component with `id` in `tree`.
-pub fn find<'t>(tree: &'t Value, id: &str) -> Option<&'t Value> {
-    flatten(tree).into_iter().find(|c| c["id"] == id)
-}
-
 /// The scripts' numbered list (`create_external_issue --list-components`).
 pub fn numbered_list(tree: &Value) -> Output {
     let all = flatten(tree);

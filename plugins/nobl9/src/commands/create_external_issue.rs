@@ -64,6 +64,10 @@ pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
     if name.is_none() && !listing {
         return Err(Error::usage("COMPONENT_NAME is required (unless using --list-components)"));
     }
+    let occurred_at = match call.args.str("occurred_at") {
+        Some(text) => times::checked("--occurred-at", text)?,
+        None => times::now(),
+    };
     let client = common::connect(call, tokens)?;
     if listing {
         return Ok(components::numbered_list(&components::tree(&client)?));
@@ -88,7 +92,7 @@ pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
     }
     let issue = ExternalIssue {
         component_name: name,
-        occurred_at: call.args.str("occurred_at").map_or_else(times::now, str::to_string),
+        occurred_at,
         comment: call.args.str("comment").filter(|c| !c.is_empty()).map(str::to_string),
         requested_by: config::arg(call, "requested_by"),
         status_change,
@@ -181,6 +185,7 @@ mod tests {
             ),
             (json!({"component_name": "X", "status": "partialOutage"}), "invalid status `partialOutage`"),
             (json!({}), "COMPONENT_NAME is required (unless using --list-components)"),
+            (json!({"component_name": "X", "occurred_at": "soon"}), "invalid --occurred-at `soon`"),
         ];
         for (args, message) in cases {
             let err = run(&fake, "create_external_issue", args).unwrap_err();

@@ -32,9 +32,10 @@ pub fn declare() -> CommandDecl {
 
 pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
     let component = common::required(call, "component", "COMPONENT")?;
+    let occurred_at = call.args.str("occurred_at").map(|t| times::checked("--occurred-at", t)).transpose()?;
     let client = common::connect(call, tokens)?;
     let id = components::resolve(&client, &component)?;
-    let issue = create(&client, &id, call.args.str("comment"), call.args.str("occurred_at"))?;
+    let issue = create(&client, &id, call.args.str("comment"), occurred_at.as_deref())?;
     let text = format!("✅ Issue report created successfully!\nIssue ID: {}\n", py(&issue["id"]));
     Ok(Output::data(issue).with_text(text))
 }
@@ -113,6 +114,21 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::Usage);
         assert!(err.message.starts_with("no component named `Nope`"));
         assert_eq!(fake.requests().len(), 1);
+    }
+
+    #[test]
+    fn a_bad_time_sends_nothing() {
+        let fake = FakeHost::scripted();
+        let err =
+            run(&fake, "create_issue", json!({"component": API_ID, "occurred_at": "yesterday"})).unwrap_err();
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (
+                ErrorKind::Usage,
+                "invalid --occurred-at `yesterday`: use an ISO 8601 time such as 2026-02-05T10:30:00Z"
+            )
+        );
+        assert!(fake.requests().is_empty());
     }
 
     #[test]
