@@ -377,6 +377,11 @@ fn clap_outcome(
         let names: Vec<String> = root.get_subcommands().map(|c| c.get_name().to_string()).collect();
         let mut line = format!("unrecognized command '{unknown}' (");
         if let Some(best) = nearest(&unknown, &names) {
+            // In the spelling the user typed: `ns:create-incident` gets a dashed suggestion.
+            let best = match best.split_once(':') {
+                Some((ns, cmd)) if unknown.contains('-') => format!("{ns}:{}", cmd.replace('_', "-")),
+                _ => best.to_string(),
+            };
             line.push_str(&format!("did you mean '{best}'? "));
         }
         line.push_str(&format!(

@@ -61,6 +61,12 @@ impl<'a> Host<'a> {
         self.call("secret", request)
     }
 
+    /// Tells the host a value is secret (read by the plugin itself, e.g. from a file), so it
+    /// is scrubbed from everything the host prints. Hosts that predate the service ignore it.
+    pub fn add_secret(&self, value: &str) {
+        let _ = self.call::<serde_json::Value>("redact", &value);
+    }
+
     /// An environment variable through the host's merged view (real environment over `.env`).
     pub fn env(&self, name: &str) -> Option<String> {
         self.call("env", &name).ok().flatten()

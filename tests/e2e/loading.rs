@@ -99,7 +99,7 @@ fn an_unknown_command_exits_2_with_a_suggestion() {
     w.run(&["testkit:echo-arg", "-t", "x"])
         .code(2)
         .stderr_lines(1)
-        .stderr_has("unrecognized command 'testkit:echo-arg' (did you mean 'testkit:echo_args'? ")
+        .stderr_has("unrecognized command 'testkit:echo-arg' (did you mean 'testkit:echo-args'? ")
         .stderr_has("plugins install FILE");
     w.run(&["nothere:cmd"]).code(2).stderr_lines(1);
 }
@@ -109,5 +109,5 @@ fn a_stale_broken_copy_does_not_turn_a_typo_into_a_load_error() {
     // A working testkit, and an old broken library whose name says `testkit` too.
     let w = World::with(&["testkit"]);
     std::fs::write(w.plugins.join(lib_name("statusctl_testkit")), b"garbage").unwrap();
-    w.run(&["testkit:echo-argz", "-t", "x"]).code(2).stderr_has("did you mean 'testkit:echo_args'?");
+    w.run(&["testkit:echo-argz", "-t", "x"]).code(2).stderr_has("did you mean 'testkit:echo-args'?");
 }

@@ -423,3 +423,16 @@ fn json_escaped_and_url_encoded_secrets_are_scrubbed_too() {
         run.ok().never_shows(token).never_shows(r#"abc\"def\\ghijklmnop"#);
     }
 }
+
+#[test]
+fn a_secret_the_plugin_read_itself_is_scrubbed_once_it_tells_the_host() {
+    // The Nobl9 plugin reads sloctl's config file itself and hands its secrets to the host.
+    let w = World::with(&["nobl9"]);
+    w.write(
+        "config/nobl9/config.toml",
+        "defaultContext = \"x\"\n[contexts.x]\nclientId = \"id\"\nclientSecret = \"file-secret-987654\"\nurl = \"http://127.0.0.1:1/api\"\noktaOrgURL = \"http://127.0.0.1:1\"\n",
+    );
+    let run = w.run(&["-vv", "nobl9:list-components", "--org", "file-secret-987654"]);
+    assert_ne!(run.code, 0);
+    run.never_shows("file-secret-987654");
+}

@@ -57,6 +57,11 @@ impl Session<'_> {
                 let name: String = serde_json::from_str(request).map_err(bad)?;
                 serde_json::to_value(self.env.get(&name))
             }
+            "redact" => {
+                let value: String = serde_json::from_str(request).map_err(bad)?;
+                self.redactor.add(&value);
+                Ok(Value::Null)
+            }
             "log" => {
                 let (level, message): (LogLevel, String) = serde_json::from_str(request).map_err(bad)?;
                 self.log(level, &message);

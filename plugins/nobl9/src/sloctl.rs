@@ -45,6 +45,10 @@ pub fn resolve(call: &Call<'_>, explicit: bool) -> Result<Config, Error> {
         .or_else(|| table.and_then(|t| string(t, "clientSecret")));
     let access_token = secret(call, "sloctl access token", "ACCESS_TOKEN")?
         .or_else(|| table.and_then(|t| string(t, "accessToken")));
+    // Secrets read from the file never went through the host's lookup: tell it about them.
+    for secret in client_secret.iter().chain(access_token.iter()) {
+        call.host.add_secret(secret);
+    }
     let disable_okta = value("disableOkta", "DISABLE_OKTA").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let client = match (client_id, client_secret) {
         (Some(id), Some(secret)) => Some(ClientCredentials { id, secret }),
