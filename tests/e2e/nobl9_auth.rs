@@ -688,3 +688,31 @@ fn a_dry_run_exchanges_the_token_and_reads_but_changes_nothing() {
     );
     assert_eq!(sent(&server).len(), 0);
 }
+
+#[test]
+fn a_token_refused_before_its_expiry_is_renewed_once_and_the_call_repeated() {
+    let server = sandbox();
+    let w = world(&server);
+    let child = w
+        .command(&[
+            "nobl9:incident-workflow",
+            statusctl_sandbox::nobl9::API_COMPONENT_ID,
+            "majorOutage",
+            "--pause",
+            "0.3",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let exchanges = || server.control().requests().iter().filter(|r| r.path == "/api/accessToken").count();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while exchanges() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // The server's clock jumps past the token's life; ours still thinks it is fresh.
+    server.control().advance_clock(std::time::Duration::from_secs(7200));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(exchanges(), 2, "one renewal after the 401");
+}

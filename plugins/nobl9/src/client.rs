@@ -70,7 +70,21 @@ impl<'a, 'h> Client<'a, 'h> {
 
     /// Sends; a 2xx answer's JSON (an empty body is `{}`), else the scripts' error.
     pub fn send(&self, req: &HttpRequest, endpoint: Endpoint) -> Result<Value, Error> {
-        let resp = api_error::check(req, self.host.http(req)?, endpoint)?;
+        let mut resp = self.host.http(req)?;
+        let mut sent = req.clone();
+        // A token refused before it expires by our clock (the server's runs ahead, or it was
+        // revoked): one more try with a fresh one. A 401 means nothing was applied.
+        if resp.status == 401
+            && req.headers.iter().any(|(n, v)| n == "Authorization" && v.starts_with("Bearer "))
+            && self.tokens.forget(&self.config)
+        {
+            if let Some(token) = self.auth()?.bearer {
+                sent.headers.retain(|(n, _)| n != "Authorization");
+                sent.headers.insert(0, ("Authorization".into(), format!("Bearer {token}")));
+            }
+            resp = self.host.http(&sent)?;
+        }
+        let resp = api_error::check(&sent, resp, endpoint)?;
         if resp.body.trim().is_empty() { Ok(json!({})) } else { resp.json() }
     }
 

@@ -71,7 +71,21 @@ pub fn authenticate(host: &Host<'_>, cache: &TokenCache, config: &Config) -> Res
     Ok(Auth { bearer, org, api_root })
 }
 
+fn cache_key(config: &Config, exchange: &Exchange, client_id: &str) -> String {
+    format!("{}\n{}\n{}", exchange.url(), client_id, config.org.as_deref().unwrap_or(""))
+}
+
 impl TokenCache {
+    /// Drops the exchanged token `config` uses; false when its token is not exchanged (a
+    /// static token cannot be renewed).
+    pub fn forget(&self, config: &Config) -> bool {
+        let (TokenSource::Exchange { exchange, .. }, Some(client)) = (&config.token, &config.client) else {
+            return false;
+        };
+        let mut tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tokens.remove(&cache_key(config, exchange, &client.id)).is_some()
+    }
+
     fn token(
         &self,
         host: &Host<'_>,
@@ -80,7 +94,7 @@ impl TokenCache {
         seed: Option<&str>,
     ) -> Result<Token, Error> {
         let client = config.client.as_ref().ok_or_else(|| Error::config(config::NO_CREDENTIALS))?;
-        let key = format!("{}\n{}\n{}", exchange.url(), client.id, config.org.as_deref().unwrap_or(""));
+        let key = cache_key(config, exchange, &client.id);
         let now = jiff::Timestamp::now().as_second();
         // Held across the fetch, so that two threads never both spend the token budget.
         let mut tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
