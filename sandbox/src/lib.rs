@@ -39,6 +39,7 @@ mod echo;
 mod error;
 mod fault;
 pub mod nobl9;
+mod persisted_emulator;
 mod record;
 mod responses;
 mod running;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::SystemTime;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -91,6 +92,47 @@ impl StateFile {
         let bytes = serde_json::to_vec_pretty(&*document).map_err(io::Error::other)?;
         write_atomically(&self.path, &bytes)
     }
+
+    /// One provider's saved state as its own type, if the file has it.
+    pub(crate) fn load_section<T: DeserializeOwned>(
+        &self,
+        provider: &str,
+    ) -> Result<Option<T>, SandboxError> {
+        let Some(section) = self.section(provider) else {
+            return Ok(None);
+        };
+        serde_json::from_value(section).map(Some).map_err(|error| SandboxError::StateFile {
+            path: self.path.clone(),
+            reason: format!("the {provider} state does not fit this version of the sandbox: {error}"),
+        })
+    }
+
+    /// [`save`](Self::save) for a provider's own state type.
+    pub(crate) fn save_section<T: Serialize>(
+        &self,
+        provider: &str,
+        state: &T,
+        now: SystemTime,
+    ) -> io::Result<()> {
+        let section = serde_json::to_value(state).map_err(io::Error::other)?;
+        self.save(provider, section, now)
+    }
+}
+
+/// Asserts that `state` saved as `provider`'s section of a fresh state file
+/// loads back equal (and that the file had no such section before).
+#[cfg(test)]
+pub(crate) fn assert_section_round_trips<T>(provider: &str, state: &T)
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.json");
+    let file = StateFile::open(&path).expect("empty state");
+    assert_eq!(file.load_section::<T>(provider).expect("no section yet"), None);
+    file.save_section(provider, state, SystemTime::now()).expect("saved");
+    let again = StateFile::open(&path).expect("readable");
+    assert_eq!(again.load_section::<T>(provider).expect("loads").as_ref(), Some(state));
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -143,6 +185,19 @@ mod tests {
             .map(|entry| entry.expect("entry").file_name())
             .collect();
         assert_eq!(leftovers, ["state.json"]);
+    }
+
+    #[test]
+    fn typed_sections_round_trip_and_name_the_provider_when_they_do_not_fit() {
+        assert_section_round_trips("statuspage", &vec![1, 2, 3]);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = StateFile::open(&dir.path().join("state.json")).expect("empty state");
+        file.save("statuspage", json!({"a": 1}), SystemTime::UNIX_EPOCH).expect("saved");
+        let error = file.load_section::<Vec<u32>>("statuspage").expect_err("an object is not a list");
+        assert!(
+            error.to_string().contains("the statuspage state does not fit this version of the sandbox"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! A small fluent harness: a private world (home, config, plugin dir, a hard link of the
 //! real binary), and runs of `statusctl` in it with assertions that print the whole run.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Once;
+use std::time::Duration;
 
 use serde_json::Value;
+use statusctl_sandbox::{BackgroundSandbox, RecordedRequest};
 
 /// The real binary cargo built for these tests.
 pub fn binary() -> PathBuf {
@@ -186,21 +189,44 @@ impl World {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
+        let mut child = self.spawn(args, Stdio::piped());
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run::finished(
+            args,
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs statusctl with `args`, calling `on_line` with each stderr line as it comes.
+    pub fn run_watching(&self, args: &[&str], mut on_line: impl FnMut(&str)) -> Run {
+        let mut child = self.spawn(args, Stdio::null());
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            stdout.read_to_string(&mut text).unwrap();
+            text
+        });
+        let mut stderr = String::new();
+        for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+            let line = line.unwrap();
+            on_line(&line);
+            stderr.push_str(&line);
+            stderr.push('\n');
+        }
+        let status = child.wait().unwrap();
+        Run::finished(args, status, reader.join().unwrap(), stderr)
+    }
+
+    fn spawn(&self, args: &[&str], stdin: Stdio) -> Child {
+        self.command(args)
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start statusctl");
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        Run {
-            args: args.iter().map(|s| s.to_string()).collect(),
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+            .expect("start statusctl")
     }
 }
 
@@ -214,6 +240,15 @@ pub struct Run {
 }
 
 impl Run {
+    fn finished(args: &[&str], status: ExitStatus, stdout: String, stderr: String) -> Self {
+        Run {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+        }
+    }
+
     fn context(&self) -> String {
         format!(
             "\n--- statusctl {}\n--- exit {}\n--- stdout:\n{}--- stderr:\n{}---",
@@ -290,6 +325,89 @@ pub fn set_mode(path: &Path, mode: u32) {
 pub fn set_mode(_path: &Path, _mode: u32) {}
 
 /// A local server with the sandbox's echo provider and fault injection.
-pub fn echo_server() -> statusctl_sandbox::BackgroundSandbox {
+pub fn echo_server() -> BackgroundSandbox {
     statusctl_sandbox::SandboxBuilder::new().with_echo(true).start_background().expect("start sandbox")
+}
+
+/// The lines of `stderr` announcing a wait (info or debug level), without `debug: `.
+pub fn wait_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .map(|l| l.strip_prefix("debug: ").unwrap_or(l))
+        .filter(|l| l.starts_with("waiting "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `User-Agent` of the tests' own calls to a sandbox ([`raw_http`]), which [`sent`]
+/// leaves out.
+pub const TEST_AGENT: &str = "e2e-test";
+
+/// One request straight to a server at `addr` (not through statusctl), written by hand:
+/// `Connection: close` (the answer ends with the connection), `User-Agent:` [`TEST_AGENT`],
+/// `headers`, and a non-empty `body` as JSON. Returns the status and the body text (chunked
+/// answers decoded).
+pub fn raw_http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect to the sandbox");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: {TEST_AGENT}\r\n"
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() {
+        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the answer");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let rest = &raw[split + 4..];
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
+    let body = if head.contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_vec() };
+    (status, String::from_utf8(body).expect("UTF-8 answer"))
+}
+
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = raw.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..eol]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&raw[eol + 2..eol + 2 + size]);
+        raw = &raw[eol + 2 + size + 2..];
+    }
+}
+
+/// The requests statusctl made to `server` (the tests' own [`raw_http`] calls left out).
+pub fn sent(server: &BackgroundSandbox) -> Vec<RecordedRequest> {
+    let mut requests = server.control().requests();
+    requests.retain(|r| r.header("user-agent") != Some(TEST_AGENT));
+    requests
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar (Howard
+/// Hinnant's algorithm), to check times without a date crate.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }

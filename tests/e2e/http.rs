@@ -42,16 +42,6 @@ fn attempt_lines(stderr: &str) -> Vec<String> {
         .collect()
 }
 
-/// The lines announcing a wait (info or debug level).
-fn wait_lines(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .map(|l| l.strip_prefix("debug: ").unwrap_or(l))
-        .filter(|l| l.starts_with("waiting "))
-        .map(str::to_string)
-        .collect()
-}
-
 /// The duration shown in a wait line, in seconds.
 fn shown_secs(line: &str) -> f64 {
     let word = line.strip_prefix("waiting ").and_then(|l| l.split(' ').next()).expect("waiting <d>");
@@ -81,16 +71,7 @@ fn http_date(t: SystemTime) -> String {
     let days = (secs / 86_400) as i64;
     let (hh, mm, ss) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    // Days to a civil date (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     let name = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         [(month - 1) as usize];
     format!("{weekday}, {day:02} {name} {year} {hh:02}:{mm:02}:{ss:02} GMT")

@@ -6,9 +6,7 @@
 //! written), token refresh, the token endpoint's rate limit, the scripts' validation
 //! messages, `--dry-run`, and secrets kept out of every output at `-vv`.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -20,7 +18,7 @@ use statusctl_sandbox::{BackgroundSandbox, Fault, FaultAction, FaultMatch};
 use crate::harness::*;
 use crate::nobl9_commands::{
     DATABASE, Req, b64, basic_demo, bearer, claims, exchange, fails, history, n9, req, requests, sandbox,
-    sandbox_with, sent, world,
+    sandbox_with, world,
 };
 
 const NO_CREDENTIALS: &str =
@@ -57,47 +55,6 @@ fn no_secrets(run: &Run) {
         .never_shows(basic.trim_start_matches("Basic "))
         .never_shows(DEMO_API_TOKEN)
         .never_shows("eyJ");
-}
-
-/// Runs statusctl with `args`, calling `on_line` with each stderr line as it comes.
-fn run_watching(w: &World, args: &[&str], mut on_line: impl FnMut(&str)) -> Run {
-    let mut child = w
-        .command(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start statusctl");
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).unwrap();
-        text
-    });
-    let mut stderr = String::new();
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let line = line.unwrap();
-        on_line(&line);
-        stderr.push_str(&line);
-        stderr.push('\n');
-    }
-    let status = child.wait().unwrap();
-    Run {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        code: status.code().unwrap_or(-1),
-        stdout: reader.join().unwrap(),
-        stderr,
-    }
-}
-
-/// The lines announcing a wait (info or debug level).
-fn wait_lines(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .map(|l| l.strip_prefix("debug: ").unwrap_or(l))
-        .filter(|l| l.starts_with("waiting "))
-        .map(str::to_string)
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -527,7 +484,7 @@ fn the_token_endpoints_limit_is_waited_out_with_its_retry_after() {
     // The second command within 3 s is refused; it waits Retry-After (the test moves the
     // sandbox clock by the wait meanwhile, as real seconds would) and gets its token.
     let control = server.control();
-    let run = run_watching(&w, &["nobl9:list-components"], |line| {
+    let run = w.run_watching(&["nobl9:list-components"], |line| {
         if line.starts_with("waiting ") {
             control.advance_clock(Duration::from_secs(3));
         }

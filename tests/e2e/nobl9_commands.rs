@@ -6,8 +6,6 @@
 //! Also the helpers the other `nobl9_*` files share: a sandbox, a world pointed at it, raw
 //! calls to the emulator, and the requests statusctl made, checked and summarised.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -16,7 +14,7 @@ use statusctl_sandbox::nobl9::{
     DEMO_API_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG, DEMO_USER, FRONTEND_COMPONENT_ID,
     Nobl9Options, PLATFORM_COMPONENT_ID, WEB_COMPONENT_ID,
 };
-use statusctl_sandbox::{BackgroundSandbox, Fault, FaultAction, FaultMatch, RecordedRequest, SandboxBuilder};
+use statusctl_sandbox::{BackgroundSandbox, Fault, FaultAction, FaultMatch, SandboxBuilder};
 
 use crate::harness::*;
 
@@ -35,8 +33,6 @@ pub const CACHES: [&str; 2] = CACHE_COMPONENT_IDS;
 
 /// Every status-page path starts with this.
 pub const PREFIX: &str = "/api/dashboards/v1/status-page";
-/// The User-Agent of the test's own calls to the emulator (left out of [`sent`]).
-const TEST_AGENT: &str = "e2e-test";
 
 /// The emulator with its seed on a free port; the token endpoint's 1-per-3-s limit is off
 /// (it runs on the sandbox clock, which `STATUSCTL_TIME_SCALE` does not move).
@@ -129,16 +125,7 @@ pub fn basic_demo() -> String {
 pub fn rfc3339(at: SystemTime) -> String {
     let secs = at.duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days → civil date.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
@@ -160,59 +147,13 @@ pub fn assert_script_now(value: &Value, before: &str, after: &str) {
     assert!(before[..19] <= text[..19] && text[..19] <= after[..19], "{before} <= {text} <= {after}");
 }
 
-/// One request straight to the emulator (not through statusctl): status and body text.
-pub fn http(
-    server: &BackgroundSandbox,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (u16, String) {
-    let addr = server.addr();
-    let mut stream = TcpStream::connect(addr).expect("connect to the sandbox");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: {TEST_AGENT}\r\n"
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if !body.is_empty() {
-        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read the answer");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let mut rest = &raw[split + 4..];
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
-    let body = if head.contains("transfer-encoding: chunked") {
-        let mut out = Vec::new();
-        loop {
-            let eol = rest.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
-            let size = usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap().trim(), 16).unwrap();
-            if size == 0 {
-                break out;
-            }
-            out.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
-            rest = &rest[eol + 2 + size + 2..];
-        }
-    } else {
-        rest.to_vec()
-    };
-    (status, String::from_utf8(body).expect("UTF-8 answer"))
-}
-
 /// A status-page call (`rel` under [`PREFIX`]) with the demo organization's long-lived token.
 #[track_caller]
 pub fn api(server: &BackgroundSandbox, method: &str, rel: &str, body: Option<&Value>) -> (u16, Value) {
     let bearer = format!("Bearer {DEMO_API_TOKEN}");
     let headers = [("Authorization", bearer.as_str()), ("Organization", DEMO_ORG)];
     let body = body.map(Value::to_string).unwrap_or_default();
-    let (status, text) = http(server, method, &format!("{PREFIX}{rel}"), &headers, &body);
+    let (status, text) = raw_http(server.addr(), method, &format!("{PREFIX}{rel}"), &headers, &body);
     let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, value)
 }
@@ -282,13 +223,6 @@ pub fn set_status(server: &BackgroundSandbox, id: &str, status: &str, comment: O
         body["comment"] = json!(comment);
     }
     post(server, &format!("/components/{id}/change-status"), body);
-}
-
-/// The requests statusctl made (the test's own calls are left out).
-pub fn sent(server: &BackgroundSandbox) -> Vec<RecordedRequest> {
-    let mut requests = server.control().requests();
-    requests.retain(|r| r.header("user-agent") != Some(TEST_AGENT));
-    requests
 }
 
 /// A request statusctl made: `METHOD path?query` (status-page paths without [`PREFIX`]), its

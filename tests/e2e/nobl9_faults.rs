@@ -13,7 +13,7 @@ use statusctl_sandbox::{BackgroundSandbox, Fault, FaultAction, FaultMatch};
 use crate::harness::*;
 use crate::nobl9_commands::{
     API_EU, CACHES, DATABASE, PREFIX, Req, all_issues, bearer, exchange, fails, history, incidents, n9, req,
-    requests, sandbox, sandbox_with, sent, world,
+    requests, sandbox, sandbox_with, world,
 };
 
 fn fast(server: &BackgroundSandbox) -> World {

@@ -5,7 +5,6 @@
 //! Waits run at `STATUSCTL_TIME_SCALE` 0.01 or 0.02: logs show the unscaled durations, the
 //! default 30 s timeout becomes 300 ms (600 ms) of real time.
 
-use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -16,7 +15,7 @@ use statusctl_sandbox::{BackgroundSandbox, Fault, FaultAction, FaultMatch};
 use crate::harness::*;
 use crate::statuspage_parity::{
     API, INCIDENTS_PATH, Kind, all_incidents, conan_text, http, id_in, lines, request_id_of, sandbox,
-    sandbox_with, sent, sp, stored, world,
+    sandbox_with, sp, stored, world,
 };
 
 fn fast(server: &BackgroundSandbox) -> World {
@@ -35,16 +34,6 @@ fn lookup(list: &str) -> String {
     format!("GET {INCIDENTS_PATH}/{list}?page=1&per_page=100")
 }
 
-/// The lines announcing a wait (info or debug level).
-fn wait_lines(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .map(|l| l.strip_prefix("debug: ").unwrap_or(l))
-        .filter(|l| l.starts_with("waiting "))
-        .map(str::to_string)
-        .collect()
-}
-
 /// The bodies statusctl sent with its POSTs.
 fn posted_bodies(server: &BackgroundSandbox) -> Vec<Value> {
     sent(server)
@@ -52,37 +41,6 @@ fn posted_bodies(server: &BackgroundSandbox) -> Vec<Value> {
         .filter(|r| r.method == "POST")
         .map(|r| serde_json::from_str(&r.body).unwrap())
         .collect()
-}
-
-/// Runs statusctl with `args`, calling `on_line` with each stderr line as it comes.
-fn run_watching(w: &World, args: &[&str], mut on_line: impl FnMut(&str)) -> Run {
-    let mut child = w
-        .command(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start statusctl");
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).unwrap();
-        text
-    });
-    let mut stderr = String::new();
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let line = line.unwrap();
-        on_line(&line);
-        stderr.push_str(&line);
-        stderr.push('\n');
-    }
-    let status = child.wait().unwrap();
-    Run {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        code: status.code().unwrap_or(-1),
-        stdout: reader.join().unwrap(),
-        stderr,
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -134,7 +92,7 @@ fn the_emulators_own_limit_is_honoured_with_its_retry_after() {
         let clock = server.control();
         let mut advanced = false;
         let args = ["statuspage:create-incident", "-tk", DEMO_TOKEN, "-p", DEMO_PAGE_ID, "-t", "Later"];
-        let run = run_watching(&w, &args, |line| {
+        let run = w.run_watching(&args, |line| {
             if line.starts_with("waiting ") && !advanced {
                 clock.advance_clock(Duration::from_secs(61));
                 advanced = true;
@@ -214,7 +172,7 @@ fn a_long_job_that_hits_the_limit_recovers_through_retry_after() {
         "-c",
     ];
     args.extend(many(70));
-    let run = run_watching(&w, &args, |line| {
+    let run = w.run_watching(&args, |line| {
         if line.starts_with("waiting ") && line.contains("answered 420 with Retry-After") {
             clock.advance_clock(Duration::from_secs(61));
             advanced += 1;

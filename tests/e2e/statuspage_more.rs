@@ -13,8 +13,8 @@ use statusctl_sandbox::statuspage::{
 
 use crate::harness::*;
 use crate::statuspage_parity::{
-    API, INCIDENTS_PATH, WEB, api, api_url, lines, new_incident, new_maintenance, sandbox, sandbox_with,
-    sent, sp, sp_with_stdin, stored, world,
+    API, INCIDENTS_PATH, WEB, api, api_url, lines, new_incident, new_maintenance, sandbox, sandbox_with, sp,
+    sp_with_stdin, stored, world,
 };
 
 const CONFIG: &str = "config/statusctl/config.toml";
@@ -430,7 +430,7 @@ fn components_by_name_are_looked_up_once_and_ids_never() {
     // Mixed: one lookup, ids kept in their place.
     server.control().clear_requests();
     sp(&w, "schedule-maintenance", &["-t", "x", "-c", WEB, "Database", CACHE_COMPONENT_IDS[1]]).ok();
-    let sent_now = crate::statuspage_parity::sent(&server);
+    let sent_now = crate::harness::sent(&server);
     assert_eq!(sent_now.len(), 2);
     let body: Value = serde_json::from_str(&sent_now[1].body).unwrap();
     assert_eq!(body["incident"]["component_ids"], json!([WEB, "dbcomponent1", CACHE_COMPONENT_IDS[1]]));

@@ -8,15 +8,14 @@
 //! raw calls to the emulator and the Conan text of an incident.
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::net::SocketAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use statusctl_sandbox::statuspage::{
     API_COMPONENT_ID, DEMO_PAGE_ID, DEMO_TOKEN, StatuspageOptions, WEBSITE_COMPONENT_ID,
 };
-use statusctl_sandbox::{BackgroundSandbox, RecordedRequest, SandboxBuilder};
+use statusctl_sandbox::{BackgroundSandbox, SandboxBuilder};
 
 use crate::harness::*;
 
@@ -59,8 +58,8 @@ pub fn sp_with_stdin(w: &World, command: &str, args: &[&str], stdin: &str) -> Ru
     w.run_with_stdin(&argv, stdin)
 }
 
-/// One request straight to the emulator (not through statusctl): status and body text.
-/// `Connection: close`, so the answer ends with the connection.
+/// [`raw_http`] to the emulator, with `Authorization: OAuth TOKEN` if given: status and
+/// body text.
 pub fn http(
     server: &BackgroundSandbox,
     method: &str,
@@ -79,41 +78,10 @@ pub fn http_at(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect to the sandbox");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut head =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: e2e-test\r\n");
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: OAuth {token}\r\n"));
-    }
-    if !body.is_empty() {
-        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read the answer");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let rest = &raw[split + 4..];
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
-    let body = if head.contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_vec() };
-    (status, String::from_utf8(body).expect("UTF-8 answer"))
-}
-
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let eol = raw.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
-        let size = usize::from_str_radix(std::str::from_utf8(&raw[..eol]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&raw[eol + 2..eol + 2 + size]);
-        raw = &raw[eol + 2 + size + 2..];
-    }
+    let authorization = token.map(|token| format!("OAuth {token}"));
+    let headers: Vec<(&str, &str)> =
+        authorization.iter().map(|value| ("Authorization", value.as_str())).collect();
+    raw_http(addr, method, path, &headers, &body.map(Value::to_string).unwrap_or_default())
 }
 
 /// A JSON call to the emulator with the demo token.
@@ -156,13 +124,6 @@ pub fn new_maintenance(server: &BackgroundSandbox, name: &str, start: &str, end:
     let (status, created) = api(server, "POST", INCIDENTS_PATH, Some(&body));
     assert_eq!(status, 201, "{created}");
     created["id"].as_str().unwrap().to_string()
-}
-
-/// The requests statusctl made (the test's own calls carry another User-Agent).
-pub fn sent(server: &BackgroundSandbox) -> Vec<RecordedRequest> {
-    let mut requests = server.control().requests();
-    requests.retain(|r| r.header("user-agent") != Some("e2e-test"));
-    requests
 }
 
 /// `METHOD path?query` of each request statusctl made.
@@ -275,18 +236,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let yoe = y - era * 400;
     let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
     era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Microseconds since the epoch of `YYYY-MM-DDTHH:MM:SS.ffffffZ` (exactly six digits).

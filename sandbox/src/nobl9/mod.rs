@@ -88,7 +88,6 @@ mod incidents;
 mod issues;
 mod jwt;
 mod model;
-mod persist;
 mod rate_limit;
 mod routes;
 mod seed;
@@ -98,7 +97,7 @@ mod timestamp;
 mod tokens;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -120,9 +119,8 @@ use self::routes::{ApiRequest, ApiResponse};
 use self::state::{Behaviour, Emulator};
 use self::timestamp::Ts;
 use crate::builder::MountContext;
-use crate::clock::SandboxClock;
 use crate::error::SandboxError;
-use crate::state_file::StateFile;
+use crate::persisted_emulator::PersistedEmulator;
 
 /// Provider name, also the state file section.
 pub(crate) const PROVIDER: &str = "nobl9";
@@ -163,63 +161,14 @@ impl Default for Nobl9Options {
     }
 }
 
-struct Service {
-    emulator: Mutex<Emulator>,
-    clock: SandboxClock,
-    state_file: Option<Arc<StateFile>>,
-}
+type Service = PersistedEmulator<Emulator>;
 
-impl Service {
-    fn emulator(&self) -> MutexGuard<'_, Emulator> {
-        self.emulator.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Handles a request and saves the state if it changed, under one lock
-    /// so that saves happen in the order of the changes.
-    fn handle(&self, request: &ApiRequest<'_>) -> ApiResult<ApiResponse> {
-        let now = self.clock.now();
-        let mut emulator = self.emulator();
-        let result = emulator.handle(request, Ts::from_system(now));
-        if emulator.take_dirty()
-            && let Some(file) = &self.state_file
-            && let Err(error) = persist::save(file, emulator.store(), now)
-        {
-            tracing::error!(path = %file.path().display(), %error, "nobl9 sandbox cannot save its state");
-            return Err(ApiError::internal(format!(
-                "the sandbox changed its state but cannot save it to {}: {error}",
-                file.path().display()
-            )));
-        }
-        result
-    }
-
-    fn reset(&self) {
-        let mut emulator = self.emulator();
-        emulator.reset();
-        emulator.take_dirty();
-        if let Some(file) = &self.state_file
-            && let Err(error) = persist::save(file, emulator.store(), self.clock.now())
-        {
-            tracing::error!(path = %file.path().display(), %error, "nobl9 sandbox cannot save its state");
-        }
-    }
-}
-
-/// Builds the emulator's router at sandbox start: loads the state file if
-/// there is one (else the seed) and registers the reset hook.
+/// Builds the emulator's router at sandbox start (see [`PersistedEmulator::mount`]).
 pub(crate) fn mount(options: Nobl9Options, context: &mut MountContext) -> Result<Router, SandboxError> {
-    let state_file = context.state_file(options.state_file.as_deref())?;
-    let store = match &state_file {
-        Some(file) => persist::load(file)?.unwrap_or_else(seed::store),
-        None => seed::store(),
-    };
-    let service = Arc::new(Service {
-        emulator: Mutex::new(Emulator::new(store, Behaviour::of(&options))),
-        clock: context.clock(),
-        state_file,
-    });
-    let on_reset = Arc::clone(&service);
-    context.on_reset(move || on_reset.reset());
+    let behaviour = Behaviour::of(&options);
+    let service = Service::mount(context, options.state_file.as_deref(), seed::store, |store| {
+        Emulator::new(store, behaviour)
+    })?;
     Ok(Router::new()
         .route("/api/{*rest}", any(serve))
         .route("/oauth2/{*rest}", any(serve))
@@ -240,7 +189,9 @@ async fn serve(State(service): State<Arc<Service>>, request: Request) -> Respons
         host: header_text("host").or_else(|| parts.uri.authority().map(|authority| authority.as_str())),
         body: &body,
     };
-    render(service.handle(&request))
+    render(
+        service.handle(|emulator, now| emulator.handle(&request, Ts::from_system(now)), ApiError::internal),
+    )
 }
 
 fn render(result: ApiResult<ApiResponse>) -> Response {

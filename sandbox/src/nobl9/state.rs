@@ -11,7 +11,8 @@ use super::routes::{ApiRequest, ApiResponse, Query, Route};
 use super::status_changes;
 use super::timestamp::Ts;
 use super::tokens::{self, TokenPolicy, TokenRequest};
-use super::{Nobl9Options, body, disruptions, incidents, seed};
+use super::{Nobl9Options, PROVIDER, body, disruptions, incidents, seed};
+use crate::persisted_emulator::PersistedState;
 
 /// The options that shape answers (the state file is the service's).
 #[derive(Debug, Clone, Copy)]
@@ -42,25 +43,29 @@ pub(crate) struct Emulator {
     dirty: bool,
 }
 
-impl Emulator {
-    pub(crate) fn new(store: Store, behaviour: Behaviour) -> Self {
-        Self { store, limiter: TokenRateLimiter::default(), behaviour, dirty: false }
-    }
+impl PersistedState for Emulator {
+    type Store = Store;
+    const PROVIDER: &'static str = PROVIDER;
 
-    pub(crate) fn store(&self) -> &Store {
+    fn store(&self) -> &Store {
         &self.store
     }
 
     /// Back to the seeded demo data, with a fresh token rate limit.
-    pub(crate) fn reset(&mut self) {
+    fn reset(&mut self) {
         self.store = seed::store();
         self.limiter.clear();
         self.dirty = true;
     }
 
-    /// Whether the state changed since the last call.
-    pub(crate) fn take_dirty(&mut self) -> bool {
+    fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
+    }
+}
+
+impl Emulator {
+    pub(crate) fn new(store: Store, behaviour: Behaviour) -> Self {
+        Self { store, limiter: TokenRateLimiter::default(), behaviour, dirty: false }
     }
 
     /// Order of checks: route (bare 404; also v1 endpoints when turned
@@ -229,5 +234,10 @@ mod tests {
         emulator.reset();
         assert!(emulator.take_dirty());
         assert_eq!(emulator.store(), &seed::store());
+    }
+
+    #[test]
+    fn a_saved_store_loads_back_equal() {
+        crate::state_file::assert_section_round_trips(PROVIDER, &seed::store());
     }
 }

@@ -88,7 +88,6 @@ mod incidents;
 mod lifecycle;
 mod model;
 mod pages;
-mod persist;
 mod rate_limit;
 mod routes;
 mod seed;
@@ -96,7 +95,7 @@ mod state;
 mod timestamp;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -114,9 +113,8 @@ use self::routes::{ApiRequest, ApiResponse};
 use self::state::Emulator;
 use self::timestamp::Ts;
 use crate::builder::MountContext;
-use crate::clock::SandboxClock;
 use crate::error::SandboxError;
-use crate::state_file::StateFile;
+use crate::persisted_emulator::PersistedEmulator;
 
 /// Provider name, also the state file section.
 pub(crate) const PROVIDER: &str = "statuspage";
@@ -154,64 +152,17 @@ pub enum ErrorKey {
 }
 
 struct Service {
-    emulator: Mutex<Emulator>,
-    clock: SandboxClock,
-    state_file: Option<Arc<StateFile>>,
+    emulator: Arc<PersistedEmulator<Emulator>>,
     error_key: ErrorKey,
 }
 
-impl Service {
-    fn emulator(&self) -> MutexGuard<'_, Emulator> {
-        self.emulator.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Handles a request and saves the state if it changed, under one lock
-    /// so that saves happen in the order of the changes.
-    fn handle(&self, request: &ApiRequest<'_>) -> ApiResult<ApiResponse> {
-        let now = self.clock.now();
-        let mut emulator = self.emulator();
-        let result = emulator.handle(request, Ts::from_system(now));
-        if emulator.take_dirty()
-            && let Some(file) = &self.state_file
-            && let Err(error) = persist::save(file, emulator.store(), now)
-        {
-            tracing::error!(path = %file.path().display(), %error, "statuspage sandbox cannot save its state");
-            return Err(ApiError::internal(format!(
-                "the sandbox changed its state but cannot save it to {}: {error}",
-                file.path().display()
-            )));
-        }
-        result
-    }
-
-    fn reset(&self) {
-        let mut emulator = self.emulator();
-        emulator.reset();
-        emulator.take_dirty();
-        if let Some(file) = &self.state_file
-            && let Err(error) = persist::save(file, emulator.store(), self.clock.now())
-        {
-            tracing::error!(path = %file.path().display(), %error, "statuspage sandbox cannot save its state");
-        }
-    }
-}
-
-/// Builds the emulator's router at sandbox start: loads the state file if
-/// there is one (else the seed) and registers the reset hook.
+/// Builds the emulator's router at sandbox start (see [`PersistedEmulator::mount`]).
 pub(crate) fn mount(options: StatuspageOptions, context: &mut MountContext) -> Result<Router, SandboxError> {
-    let state_file = context.state_file(options.state_file.as_deref())?;
-    let store = match &state_file {
-        Some(file) => persist::load(file)?.unwrap_or_else(seed::store),
-        None => seed::store(),
-    };
-    let service = Arc::new(Service {
-        emulator: Mutex::new(Emulator::new(store, options.rate_limit)),
-        clock: context.clock(),
-        state_file,
-        error_key: options.error_key,
-    });
-    let on_reset = Arc::clone(&service);
-    context.on_reset(move || on_reset.reset());
+    let rate_limit = options.rate_limit;
+    let emulator = PersistedEmulator::mount(context, options.state_file.as_deref(), seed::store, |store| {
+        Emulator::new(store, rate_limit)
+    })?;
+    let service = Arc::new(Service { emulator, error_key: options.error_key });
     Ok(Router::new().route("/v1/{*rest}", any(serve)).with_state(service))
 }
 
@@ -229,7 +180,9 @@ async fn serve(State(service): State<Arc<Service>>, request: Request) -> Respons
         content_type: header_text(header::CONTENT_TYPE),
         body: &body,
     };
-    let result = service.handle(&request);
+    let result = service
+        .emulator
+        .handle(|emulator, now| emulator.handle(&request, Ts::from_system(now)), ApiError::internal);
     render(result, service.error_key)
 }
 

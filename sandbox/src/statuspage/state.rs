@@ -10,7 +10,8 @@ use super::model::{PageData, Store};
 use super::rate_limit::RateLimiter;
 use super::routes::{ApiRequest, ApiResponse, Query, Route};
 use super::timestamp::Ts;
-use super::{RateLimitMode, body, components, groups, incidents, lifecycle, pages, seed};
+use super::{PROVIDER, RateLimitMode, body, components, groups, incidents, lifecycle, pages, seed};
+use crate::persisted_emulator::PersistedState;
 
 pub(crate) struct Emulator {
     store: Store,
@@ -28,25 +29,29 @@ enum Method {
     Delete,
 }
 
-impl Emulator {
-    pub(crate) fn new(store: Store, rate_limit: RateLimitMode) -> Self {
-        Self { store, limiter: RateLimiter::default(), rate_limit, rng: fastrand::Rng::new(), dirty: false }
-    }
+impl PersistedState for Emulator {
+    type Store = Store;
+    const PROVIDER: &'static str = PROVIDER;
 
-    pub(crate) fn store(&self) -> &Store {
+    fn store(&self) -> &Store {
         &self.store
     }
 
     /// Back to the seeded demo data, with fresh rate-limit windows.
-    pub(crate) fn reset(&mut self) {
+    fn reset(&mut self) {
         self.store = seed::store();
         self.limiter.clear();
         self.dirty = true;
     }
 
-    /// Whether the state changed since the last call.
-    pub(crate) fn take_dirty(&mut self) -> bool {
+    fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
+    }
+}
+
+impl Emulator {
+    pub(crate) fn new(store: Store, rate_limit: RateLimitMode) -> Self {
+        Self { store, limiter: RateLimiter::default(), rate_limit, rng: fastrand::Rng::new(), dirty: false }
     }
 
     /// Order of checks: route, API key, rate limit, due maintenance
@@ -210,5 +215,10 @@ mod tests {
         assert_eq!(listed.as_array().map(Vec::len), Some(1));
         assert_eq!(listed[0]["id"], DEMO_PAGE_ID);
         assert_eq!(DEMO_TOKEN, "sandbox-statuspage-token");
+    }
+
+    #[test]
+    fn a_saved_store_loads_back_equal() {
+        crate::state_file::assert_section_round_trips(PROVIDER, &seed::store());
     }
 }
