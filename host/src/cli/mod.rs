@@ -35,7 +35,7 @@ pub fn root(
         .subcommand_required(true)
         .arg_required_else_help(true)
         .infer_long_args(true)
-        .max_term_width(100)
+        .max_term_width(HELP_WIDTH)
         .args(globals::args())
         .subcommands(builtins)
         .after_help(plugin_listing(identity, registry).trim_end().to_string())
@@ -52,6 +52,19 @@ pub fn root(
     cmd
 }
 
+/// The width help is laid out for (clap would wrap longer lines and break the columns).
+const HELP_WIDTH: usize = 100;
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// `statusctl --help`'s plugin part: one group per namespace.
 fn plugin_listing(identity: &Identity, registry: &Registry) -> String {
     let mut groups = Vec::new();
@@ -61,13 +74,15 @@ fn plugin_listing(identity: &Identity, registry: &Registry) -> String {
         .max()
         .unwrap_or(0);
     for (_, manifest) in registry.active() {
-        let mut group = format!(
-            "{} ({} {}): {}\n",
+        let header = format!(
+            "{} ({} {}): {}",
             manifest.namespace, manifest.name, manifest.version, manifest.description
         );
+        let mut group = format!("{}\n", fit(&header, HELP_WIDTH));
         for decl in &manifest.commands {
             let name = format!("{}:{}", manifest.namespace, decl.name);
-            group.push_str(&format!("  {name:width$}  {}\n", decl.about));
+            let about = fit(&decl.about, HELP_WIDTH.saturating_sub(width + 4));
+            group.push_str(&format!("  {name:width$}  {about}\n"));
         }
         groups.push(group);
     }

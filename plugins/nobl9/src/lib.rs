@@ -39,7 +39,7 @@ impl Plugin for Nobl9 {
         let mut manifest = Manifest::new(
             "nobl9",
             env!("CARGO_PKG_VERSION"),
-            "Nobl9 status page (Organization status): components, issues, status changes, incidents",
+            "Nobl9 status page: components, issues, status changes, incidents",
         )
         .note("reproduces the Nobl9 v1.0 status-page scripts (same requests, same messages)")
         .note(

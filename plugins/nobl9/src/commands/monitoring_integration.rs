@@ -10,7 +10,7 @@ use crate::{common, status, times};
 pub fn declare() -> CommandDecl {
     CommandDecl::new(
         "monitoring_integration",
-        "Turn a monitoring alert into an external issue with a status change",
+        "Turn a monitoring alert into an external issue and status change",
     )
     .long_about(
         "The scripts' monitoring integration: a canned Prometheus or Datadog alert becomes an external \
