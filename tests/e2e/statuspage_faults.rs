@@ -267,7 +267,7 @@ fn a_create_whose_answer_is_lost_after_it_was_stored_is_found_not_resent() {
         "warning: statuspage: the outcome of POST {}/v1/pages/sandboxpage1/incidents is unknown (",
         server.base_url()
     )));
-    assert_eq!(warnings[1], format!("warning: statuspage: found it: the first attempt created {id}"));
+    assert_eq!(warnings[1], format!("warning: statuspage: found it: an earlier attempt created {id}"));
 }
 
 #[test]
@@ -354,7 +354,7 @@ fn a_slow_create_that_was_stored_meanwhile_is_found() {
     let incidents = all_incidents(&server);
     assert_eq!(incidents.len(), 1);
     let id = incidents[0]["id"].as_str().unwrap();
-    run.stderr_has(&format!("warning: statuspage: found it: the first attempt created {id}\n"));
+    run.stderr_has(&format!("warning: statuspage: found it: an earlier attempt created {id}\n"));
     run.stdout_is(&conan_text(Kind::Created, &stored(&server, id)));
     // The slow request itself never lands (the client hung up on it).
     std::thread::sleep(Duration::from_millis(1600).saturating_sub(started.elapsed()));
@@ -405,7 +405,7 @@ fn maintenance_creates_are_looked_up_among_maintenances() {
     server.control().clear_requests();
     fault(&server, "POST", INCIDENTS_PATH, FaultAction::drop_after(), 1);
     let run = sp(&w, "schedule-maintenance", &["-t", "Found", "-c", API]);
-    run.ok().stderr_has("found it: the first attempt created ");
+    run.ok().stderr_has("found it: an earlier attempt created ");
     assert_eq!(lines(&server), [post(), lookup("scheduled")]);
     // Already started (its start is past): found in progress.
     server.control().clear_requests();
@@ -415,7 +415,7 @@ fn maintenance_creates_are_looked_up_among_maintenances() {
         "schedule-maintenance",
         &["-t", "Started", "-s", "2020-01-01T00:00:00Z", "--until", "2039-01-01T00:00:00Z"],
     );
-    run.ok().stderr_has("found it: the first attempt created ");
+    run.ok().stderr_has("found it: an earlier attempt created ");
     assert_eq!(lines(&server), [post(), lookup("scheduled"), lookup("active_maintenance")]);
     assert_eq!(stored(&server, &id_in(&run.stdout))["status"], "in_progress");
     assert_eq!(all_incidents(&server).len(), 4);
@@ -427,7 +427,7 @@ fn an_incident_created_resolved_is_looked_up_among_the_newest() {
     let w = fast(&server);
     fault(&server, "POST", INCIDENTS_PATH, FaultAction::drop_after(), 1);
     let run = sp(&w, "create-incident", &["-t", "Already over", "-s", "resolved"]);
-    run.ok().stderr_has("found it: the first attempt created ");
+    run.ok().stderr_has("found it: an earlier attempt created ");
     assert_eq!(lines(&server), [post(), format!("GET {INCIDENTS_PATH}?page=1&limit=100")]);
     let incidents = all_incidents(&server);
     assert_eq!(incidents.len(), 1, "not created twice");

@@ -73,7 +73,7 @@ pub fn create(
         match find(client, page, id, listing) {
             Ok(Some(incident)) => {
                 let id = incident["id"].as_str().unwrap_or("?");
-                client.host_warn(&format!("found it: the first attempt created {id}"));
+                client.host_warn(&format!("found it: an earlier attempt created {id}"));
                 return Ok(incident);
             }
             Ok(None) if sends < MAX_SENDS => continue,
