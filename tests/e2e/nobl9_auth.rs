@@ -673,3 +673,17 @@ fn a_token_refused_before_its_expiry_is_renewed_once_and_the_call_repeated() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(exchanges(), 2, "one renewal after the 401");
 }
+
+#[test]
+fn a_sloctl_timeout_of_zero_means_the_default_and_an_absurd_one_is_a_config_error() {
+    let server = sandbox();
+    let w = bare();
+    let file = sloctl_file(&w, &server);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("timeout = \"5s\"", "timeout = \"0s\"")).unwrap();
+    n9(&w, "list-components", &[]).ok();
+    std::fs::write(&file, text.replace("timeout = \"5s\"", "timeout = \"99999999999999999999999h\""))
+        .unwrap();
+    let run = n9(&w, "list-components", &[]);
+    run.code(4).stderr_lacks("panicked").stderr_has("invalid timeout");
+}

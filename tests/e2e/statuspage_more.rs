@@ -877,3 +877,17 @@ fn message_file_from_stdin_and_a_file_reach_the_update() {
     sp_with_stdin(&w, "update-incident", &["-ic", &id, "--message-file", "-"], "über\nline two\n").ok();
     assert_eq!(stored(&server, &id)["incident_updates"][0]["body"], "über\nline two");
 }
+
+#[test]
+fn a_query_on_a_view_is_applied_before_the_limit() {
+    let server = sandbox();
+    let w = world(&server);
+    let db = new_incident(&server, "db slow");
+    new_incident(&server, "other1");
+    new_incident(&server, "other2");
+    let found = sp(&w, "list-incidents", &["--unresolved", "--query", "db", "--limit", "1", "-f", "json"])
+        .ok()
+        .json();
+    let ids: Vec<&str> = found.as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [db.as_str()]);
+}

@@ -220,7 +220,13 @@ impl HttpEngine {
             Ok(m) => m,
             Err(_) => return Attempt::NotSent(format!("invalid method `{}`", req.method)),
         };
-        let timeout = req.timeout_secs.map(Duration::from_secs_f64).unwrap_or(DEFAULT_TIMEOUT);
+        // A plugin's timeout that is zero, negative, NaN or too large for a Duration means
+        // the default rather than a panic or an instant failure.
+        let timeout = req
+            .timeout_secs
+            .filter(|s| *s > 0.0)
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .unwrap_or(DEFAULT_TIMEOUT);
         let mut builder = client.request(method, &req.url).timeout(self.clock.real(timeout));
         for (name, value) in &req.headers {
             builder = builder.header(name, value);

@@ -40,7 +40,7 @@ impl Window {
         while self.granted.len() > self.size {
             self.granted.pop_front();
         }
-        Duration::from_secs_f64(at - now)
+        Duration::try_from_secs_f64(at - now).unwrap_or(Duration::MAX)
     }
 
     /// The provider said the window is full until `now + wait`: from then on, slots come

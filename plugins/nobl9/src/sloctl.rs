@@ -87,10 +87,17 @@ pub fn resolve(call: &Call<'_>, explicit: bool) -> Result<Config, Error> {
         }
         (None, false) => TokenSource::Static(access_token.unwrap_or_default()),
     };
+    // Go's zero timeout means "none": keep the host's default then.
     let timeout_secs = match value("timeout", "TIMEOUT") {
-        Some(text) => Some(go_duration::seconds(&text).ok_or_else(|| {
-            Error::config(format!("sloctl context '{context}': invalid timeout `{text}` (e.g. 10s, 1m30s)"))
-        })?),
+        Some(text) => match go_duration::seconds(&text) {
+            Some(0.0) => None,
+            Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => Some(secs),
+            _ => {
+                return Err(Error::config(format!(
+                    "sloctl context '{context}': invalid timeout `{text}` (e.g. 10s, 1m30s; at most 24h)"
+                )));
+            }
+        },
         None => None,
     };
     Ok(Config {
@@ -389,6 +396,9 @@ DefaultContext = "work"
         assert!(err.message.contains("is not valid TOML"), "{}", err.message);
         let home = home_with("[contexts.default]\naccessToken = \"t\"\ntimeout = \"soon\"\n");
         let err = resolve_with(&home_fake(&home), json!({})).unwrap_err();
-        assert_eq!(err.message, "sloctl context 'default': invalid timeout `soon` (e.g. 10s, 1m30s)");
+        assert_eq!(
+            err.message,
+            "sloctl context 'default': invalid timeout `soon` (e.g. 10s, 1m30s; at most 24h)"
+        );
     }
 }

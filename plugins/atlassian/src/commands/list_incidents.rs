@@ -40,12 +40,11 @@ pub fn run(call: &Call<'_>) -> Result<Output, Error> {
     };
     let view = VIEWS.iter().find(|(id, _)| call.args.flag(id)).map(|(_, path)| *path);
     let items = match (view, call.args.str("query")) {
-        (Some(path), query) => {
-            let items = client.get_all(&format!("/pages/{page}/incidents/{path}"), "", limit)?;
-            match query {
-                Some(q) => items.into_iter().filter(|i| matches(i, q)).collect(),
-                None => items,
-            }
+        (Some(path), None) => client.get_all(&format!("/pages/{page}/incidents/{path}"), "", limit)?,
+        // These views take no `q`: filter here, and only then apply --limit.
+        (Some(path), Some(q)) => {
+            let items = client.get_all(&format!("/pages/{page}/incidents/{path}"), "", None)?;
+            items.into_iter().filter(|i| matches(i, q)).take(limit.unwrap_or(usize::MAX)).collect()
         }
         // The plain list pages with `limit`, not `per_page`.
         (None, query) => {
