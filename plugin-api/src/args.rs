@@ -37,6 +37,14 @@ impl Args {
     pub fn set(&mut self, id: &str, value: impl Into<Value>) {
         self.0.insert(id.into(), value.into());
     }
+
+    /// The arguments as a typed struct (`#[derive(Deserialize)]`, field names = argument
+    /// ids; `Option<T>` for optional values, `Vec<String>` for lists, `bool` with
+    /// `#[serde(default)]` for flags). A mismatch is a usage error naming the argument.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
+        serde_json::from_value(Value::Object(self.0.clone()))
+            .map_err(|e| crate::Error::usage(format!("invalid arguments: {e}")))
+    }
 }
 
 #[cfg(test)]
@@ -53,5 +61,22 @@ mod tests {
         assert_eq!(args.list("cs"), ["a", "b"]);
         assert_eq!(args.list("one"), ["x"]);
         assert!(args.list("none").is_empty());
+
+        #[derive(serde::Deserialize)]
+        struct Typed {
+            title: String,
+            n: i64,
+            #[serde(default)]
+            yes: bool,
+            #[serde(default)]
+            no: bool,
+            cs: Vec<String>,
+            missing: Option<String>,
+        }
+        let typed: Typed = args.parse().unwrap();
+        assert_eq!((typed.title.as_str(), typed.n, typed.yes, typed.no), ("t", 3, true, false));
+        assert_eq!((typed.cs.len(), typed.missing), (2, None));
+        let err = args.parse::<(u8,)>().unwrap_err();
+        assert_eq!(err.kind, crate::ErrorKind::Usage);
     }
 }

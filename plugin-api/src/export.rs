@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use abi_stable::std_types::{RResult, RString};
 
 use crate::abi::{AbiError, HostRef, PluginModRef};
-use crate::{API_VERSION, Call, Error, Host, Invocation, Plugin};
+use crate::{Call, Error, Host, Invocation, Plugin};
 
 /// Runs `f`, turning errors and panics into an [`AbiError`]: a panic must never cross the
 /// boundary (it would abort the host).
@@ -29,10 +29,7 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 pub fn manifest_json<P: Plugin>(plugin: &P) -> Result<String, Error> {
-    let mut manifest = plugin.manifest();
-    manifest.namespace = P::NAMESPACE.into();
-    manifest.api_version = API_VERSION.into();
-    serde_json::to_string(&manifest).map_err(|e| Error::internal(e.to_string()))
+    serde_json::to_string(&crate::plugin::full_manifest(plugin)).map_err(|e| Error::internal(e.to_string()))
 }
 
 pub fn invoke<P: Plugin>(plugin: &P, invocation: &str, host: HostRef<'_>) -> Result<String, Error> {

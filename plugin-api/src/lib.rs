@@ -38,15 +38,20 @@ mod http;
 mod manifest;
 mod output;
 mod plugin;
+pub mod resolve;
 mod secret;
+pub mod services;
 
 pub use args::Args;
 pub use error::{Error, ErrorKind};
 pub use host::{Host, LogLevel};
 pub use http::{HttpRequest, HttpResponse, RateLimit, RetryPolicy};
-pub use manifest::{ArgDecl, ArgKind, CommandDecl, Manifest, ValueType, validate_name};
+pub use manifest::{
+    ArgDecl, ArgKind, CommandDecl, Effect, EnvVarDecl, HOST_COMMANDS, HOST_FLAGS, Manifest, ValueType,
+    validate_name,
+};
 pub use output::Output;
-pub use plugin::{Call, Invocation, Plugin};
+pub use plugin::{Call, Command, Invocation, Plugin, full_manifest};
 pub use secret::{SecretRequest, SecretValue};
 
 /// The plugin-api version, as abi_stable compares it when a plugin is loaded.
@@ -67,8 +72,8 @@ pub use serde_json;
 pub mod prelude {
     pub use crate::serde_json;
     pub use crate::{
-        ArgDecl, ArgKind, Args, Call, CommandDecl, Error, ErrorKind, Host, HttpRequest, HttpResponse,
-        Invocation, LogLevel, Manifest, Output, Plugin, RateLimit, RetryPolicy, SecretRequest, SecretValue,
-        ValueType, export_plugin,
+        ArgDecl, ArgKind, Args, Call, Command, CommandDecl, Effect, EnvVarDecl, Error, ErrorKind, Host,
+        HttpRequest, HttpResponse, Invocation, LogLevel, Manifest, Output, Plugin, RateLimit, RetryPolicy,
+        SecretRequest, SecretValue, ValueType, export_plugin,
     };
 }

@@ -21,6 +21,13 @@ pub struct Manifest {
     /// Free text shown by `statusctl plugins info` (limits, what the provider cannot do).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Named, versioned contracts the plugin implements (`apply_incident/1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    /// Environment variables the plugin reads itself (through [`crate::Host::env`]), besides
+    /// those its arguments declare.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_vars: Vec<EnvVarDecl>,
 }
 
 impl Manifest {
@@ -33,6 +40,8 @@ impl Manifest {
             api_version: String::new(),
             commands: Vec::new(),
             notes: Vec::new(),
+            capabilities: Vec::new(),
+            env_vars: Vec::new(),
         }
     }
     pub fn command(mut self, command: CommandDecl) -> Self {
@@ -43,10 +52,29 @@ impl Manifest {
         self.notes.push(note.into());
         self
     }
+    /// Declares a capability, `name/version` (`apply_incident/1`).
+    pub fn capability(mut self, capability: &str) -> Self {
+        self.capabilities.push(capability.into());
+        self
+    }
+    /// Declares an environment variable the plugin reads itself.
+    pub fn env_var(mut self, var: EnvVarDecl) -> Self {
+        self.env_vars.push(var);
+        self
+    }
+    /// The declaration of `name`, if the plugin has that command.
+    pub fn find(&self, name: &str) -> Option<&CommandDecl> {
+        self.commands.iter().find(|c| c.name == name)
+    }
 
-    /// Checks the naming rules; the host refuses a manifest that breaks them.
-    pub fn validate(&self) -> Result<(), String> {
+    /// The one manifest check: naming rules, no duplicates, no global flag of the host, and
+    /// capabilities spelled `name/version`. Loading, `plugins install` and the SDK's own
+    /// tests all call it; `reserved_namespaces` are the host's built-in command names.
+    pub fn check(&self, reserved_namespaces: &[&str]) -> Result<(), String> {
         validate_name("namespace", &self.namespace)?;
+        if reserved_namespaces.contains(&self.namespace.as_str()) {
+            return Err(format!("the namespace `{}` is the name of a built-in command", self.namespace));
+        }
         let mut seen = std::collections::HashSet::new();
         for cmd in &self.commands {
             validate_name("command", &cmd.name)?;
@@ -55,9 +83,53 @@ impl Manifest {
             }
             cmd.validate()?;
         }
+        for capability in &self.capabilities {
+            let ok = capability.split_once('/').is_some_and(|(name, version)| {
+                validate_name("capability", name).is_ok()
+                    && !version.is_empty()
+                    && version.chars().all(|c| c.is_ascii_digit())
+            });
+            if !ok {
+                return Err(format!("capability `{capability}` is not `name/version` (`apply_incident/1`)"));
+            }
+        }
         Ok(())
     }
+
+    /// [`Manifest::check`] without reserved namespaces (`statusctl`'s own built-ins are
+    /// `help`, `plugins`, `config`, `secrets`, `completions` and `sandbox`).
+    pub fn validate(&self) -> Result<(), String> {
+        self.check(HOST_COMMANDS)
+    }
 }
+
+/// The flag spellings every statusctl host defines for all commands: a plugin may not declare
+/// them. The host checks in its tests that this list matches its command-line definition.
+pub const HOST_FLAGS: &[&str] = &[
+    "-f",
+    "--format",
+    "--out-file",
+    "-v",
+    "--verbose",
+    "-q",
+    "--quiet",
+    "--dry-run",
+    "--plugin-dir",
+    "--config",
+    "--profile",
+    "--no-color",
+    "--max-wait",
+    "--ca-file",
+    "--allow-insecure-plugins",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
+
+/// The built-in commands of `statusctl` (an embedding host may add more).
+pub const HOST_COMMANDS: &[&str] =
+    &["help", "plugins", "config", "secrets", "completions", "sandbox", "statusctl"];
 
 /// Names are lowercase ASCII: a letter, then letters, digits and `_` (`create_incident`).
 /// Dashes are not allowed in declarations: the host accepts them for `_` on the command line.
@@ -83,12 +155,34 @@ pub struct CommandDecl {
     pub long_about: Option<String>,
     #[serde(default)]
     pub args: Vec<ArgDecl>,
-    /// Whether the command changes something at the provider (shown in help; informative).
+    /// Whether the command changes something at the provider (shown in help; informative
+    /// only: [`CommandDecl::effect`] is what decides).
     #[serde(default)]
     pub mutating: bool,
     /// Example command lines, shown at the end of the command's help.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
+    /// What running the command does at the provider; absent means [`Effect::Changes`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// Whether running the command twice with the same arguments leaves the same result.
+    #[serde(default)]
+    pub idempotent: bool,
+    /// A JSON Schema of the command's data (what `-f json` prints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<serde_json::Value>,
+}
+
+/// What a command does at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Only reads.
+    Reads,
+    /// Creates or changes something.
+    Changes,
+    /// Deletes something or loses data.
+    Destroys,
 }
 
 impl CommandDecl {
@@ -100,7 +194,42 @@ impl CommandDecl {
             args: Vec::new(),
             mutating: false,
             examples: Vec::new(),
+            effect: None,
+            idempotent: false,
+            output_schema: None,
         }
+    }
+    /// The declared effect; a command that declares none counts as changing something.
+    pub fn effect(&self) -> Effect {
+        self.effect.unwrap_or(Effect::Changes)
+    }
+    /// The command only reads (and so is idempotent).
+    pub fn reads(mut self) -> Self {
+        self.effect = Some(Effect::Reads);
+        self.idempotent = true;
+        self
+    }
+    /// The command creates or changes something (also marks it `mutating` for help).
+    pub fn changes(mut self) -> Self {
+        self.effect = Some(Effect::Changes);
+        self.mutating = true;
+        self
+    }
+    /// The command deletes something.
+    pub fn destroys(mut self) -> Self {
+        self.effect = Some(Effect::Destroys);
+        self.mutating = true;
+        self
+    }
+    /// Running it twice with the same arguments is harmless.
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+    /// A JSON Schema of the command's data.
+    pub fn output_schema(mut self, schema: serde_json::Value) -> Self {
+        self.output_schema = Some(schema);
+        self
     }
     pub fn long_about(mut self, text: &str) -> Self {
         self.long_about = Some(text.into());
@@ -124,6 +253,9 @@ impl CommandDecl {
     }
 
     fn validate(&self) -> Result<(), String> {
+        if self.effect() == Effect::Reads && self.mutating {
+            return Err(format!("{}: declared both `reads` and mutating", self.name));
+        }
         let mut ids = std::collections::HashSet::new();
         let mut spellings = std::collections::HashSet::new();
         for arg in &self.args {
@@ -132,6 +264,12 @@ impl CommandDecl {
                 return Err(format!("{}: argument `{}` is declared twice", self.name, arg.id));
             }
             for spelling in arg.spellings() {
+                if HOST_FLAGS.contains(&spelling.as_str()) {
+                    return Err(format!(
+                        "its command `{}` declares `{spelling}`, which is a global flag of the host",
+                        self.name
+                    ));
+                }
                 if !spellings.insert(spelling.clone()) {
                     return Err(format!("{}: flag `{spelling}` is declared twice", self.name));
                 }
@@ -217,8 +355,60 @@ pub struct ArgDecl {
     /// The value is a secret: never shown, redacted everywhere.
     #[serde(default)]
     pub secret: bool,
+    /// The value decides where requests (and so credentials) go: an API URL, a host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub endpoint: bool,
+    /// The value decides what is trusted: TLS verification, CA files, keyring selectors.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trust: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts_with: Vec<String>,
+}
+
+/// An environment variable a plugin reads itself, and what its value decides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvVarDecl {
+    pub name: String,
+    #[serde(default)]
+    pub help: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub endpoint: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trust: bool,
+    /// The value names a local file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub path: bool,
+}
+
+impl EnvVarDecl {
+    pub fn new(name: &str, help: &str) -> Self {
+        Self {
+            name: name.into(),
+            help: help.into(),
+            secret: false,
+            endpoint: false,
+            trust: false,
+            path: false,
+        }
+    }
+    pub fn secret(mut self) -> Self {
+        self.secret = true;
+        self
+    }
+    pub fn endpoint(mut self) -> Self {
+        self.endpoint = true;
+        self
+    }
+    pub fn trust(mut self) -> Self {
+        self.trust = true;
+        self
+    }
+    pub fn path(mut self) -> Self {
+        self.path = true;
+        self
+    }
 }
 
 impl ArgDecl {
@@ -240,6 +430,8 @@ impl ArgDecl {
             from_profile: false,
             hidden: false,
             secret: false,
+            endpoint: false,
+            trust: false,
             conflicts_with: Vec::new(),
         }
     }
@@ -315,6 +507,20 @@ impl ArgDecl {
     pub fn secret(mut self) -> Self {
         self.secret = true;
         self
+    }
+    /// The value decides where requests go (an API URL).
+    pub fn endpoint(mut self) -> Self {
+        self.endpoint = true;
+        self
+    }
+    /// The value decides what is trusted (TLS verification, CA files, keyring selectors).
+    pub fn trust(mut self) -> Self {
+        self.trust = true;
+        self
+    }
+    /// Whether the value names a local file.
+    pub fn is_path(&self) -> bool {
+        self.value_type == ValueType::Path
     }
     pub fn conflicts_with(mut self, other: &str) -> Self {
         self.conflicts_with.push(other.into());

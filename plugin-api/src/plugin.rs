@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::{Args, Error, Host, Manifest, Output};
+use crate::{Args, CommandDecl, Error, Host, Manifest, Output};
 
 /// Everything the host tells a command about the call, besides its services.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,7 +20,8 @@ pub struct Invocation {
     /// The active config profile, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
-    /// This plugin's table in the active profile (secrets included: handle with care).
+    /// This plugin's table in the active profile, without secrets: a secret is read through
+    /// [`Host::secret`] (whose chain includes the profile).
     #[serde(default)]
     pub settings: Map<String, Value>,
     /// The name of the program that runs the plugin (`statusctl`, or an embedding tool).
@@ -41,12 +42,46 @@ impl std::ops::Deref for Call<'_> {
     }
 }
 
-/// What a plugin implements. One instance is created lazily per process.
+/// One command, declared once: its declaration and its run live together (one file per
+/// command). The SDK builds the manifest from the commands and dispatches by name.
+pub trait Command<P>: Send + Sync {
+    /// The declaration: name, help, effect, arguments.
+    fn declare(&self) -> CommandDecl;
+    /// Runs the command. `plugin` is the plugin's one instance (state shared between calls,
+    /// such as a token cache).
+    fn run(&self, plugin: &P, call: &Call<'_>) -> Result<Output, Error>;
+}
+
+/// What a plugin implements. One instance is created lazily per process and may be called
+/// from several threads at once.
 pub trait Plugin: Default + Send + Sync + 'static {
     /// The namespace of every command (`statuspage` gives `statuspage:create_incident`).
     const NAMESPACE: &'static str;
-    /// The commands and their arguments, as data.
+    /// The plugin's name, version, description, notes and capabilities. The commands from
+    /// [`Plugin::commands`] are added to it.
     fn manifest(&self) -> Manifest;
-    /// Runs one command. Never parses argv: the host did, from the manifest.
-    fn run(&self, call: Call<'_>) -> Result<Output, Error>;
+    /// The plugin's commands.
+    fn commands(&self) -> Vec<Box<dyn Command<Self>>> {
+        Vec::new()
+    }
+    /// Runs one command. The default finds the command of that name in
+    /// [`Plugin::commands`]. Never parses argv: the host did, from the manifest.
+    fn run(&self, call: Call<'_>) -> Result<Output, Error> {
+        let commands = self.commands();
+        let command = commands
+            .iter()
+            .find(|c| c.declare().name == call.command)
+            .ok_or_else(|| Error::usage(format!("unknown command {}:{}", Self::NAMESPACE, call.command)))?;
+        command.run(self, &call)
+    }
+}
+
+/// The complete manifest of a plugin: its own, its commands' declarations, the namespace
+/// and the SDK version. What the host reads, and what the test kit checks.
+pub fn full_manifest<P: Plugin>(plugin: &P) -> Manifest {
+    let mut manifest = plugin.manifest();
+    manifest.commands.extend(plugin.commands().iter().map(|c| c.declare()));
+    manifest.namespace = P::NAMESPACE.into();
+    manifest.api_version = crate::API_VERSION.into();
+    manifest
 }
