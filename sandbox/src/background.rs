@@ -6,9 +6,9 @@ use std::thread::{self, JoinHandle};
 
 use tokio::sync::oneshot;
 
-use crate::builder::SandboxBuilder;
 use crate::control::Control;
 use crate::error::SandboxError;
+use crate::running::RunningSandbox;
 
 /// Stops the sandbox and joins its thread when dropped.
 #[derive(Debug)]
@@ -20,7 +20,14 @@ pub struct BackgroundSandbox {
 }
 
 impl BackgroundSandbox {
-    pub(crate) fn start(builder: SandboxBuilder) -> Result<Self, SandboxError> {
+    /// Starts a runtime on a new thread and runs `serve` on it (the builder
+    /// passes its own `serve`); returns once the sandbox is listening, or
+    /// with the error that kept it from starting.
+    pub(crate) fn start<F, Serve>(serve: Serve) -> Result<Self, SandboxError>
+    where
+        Serve: FnOnce() -> F + Send + 'static,
+        F: Future<Output = Result<RunningSandbox, SandboxError>>,
+    {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = thread::Builder::new()
@@ -39,7 +46,7 @@ impl BackgroundSandbox {
                     }
                 };
                 runtime.block_on(async move {
-                    match builder.serve().await {
+                    match serve().await {
                         Ok(running) => {
                             let _ = ready_tx.send(Ok((running.addr(), running.control())));
                             // Also resolves when the handle is gone without a word.

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -12,16 +12,15 @@ use tokio::sync::oneshot;
 
 use crate::background::BackgroundSandbox;
 use crate::clock::SandboxClock;
-use crate::control::Control;
+use crate::control::{Control, ResetHook};
 use crate::error::SandboxError;
+use crate::mount_context::MountContext;
 use crate::nobl9::Nobl9Options;
 use crate::responses::not_found;
 use crate::running::RunningSandbox;
 use crate::server::{Dispatch, accept_loop};
 use crate::state_file::StateFile;
 use crate::statuspage::StatuspageOptions;
-
-pub(crate) type ResetHook = Arc<dyn Fn() + Send + Sync>;
 
 /// Builds a provider's router when the sandbox starts, once the clock and
 /// the state file are known.
@@ -44,38 +43,6 @@ pub struct SandboxBuilder {
 enum ProviderSource {
     Ready(Router),
     Deferred(Mount),
-}
-
-/// What a provider built at start time gets to work with.
-pub(crate) struct MountContext {
-    clock: SandboxClock,
-    shared_state: Option<Arc<StateFile>>,
-    reset_hooks: Vec<ResetHook>,
-}
-
-impl MountContext {
-    pub(crate) fn clock(&self) -> SandboxClock {
-        self.clock.clone()
-    }
-
-    /// The provider's own state file if it names one, else the sandbox-wide
-    /// one, if any. Opening a file moves the clock forward to the time it was
-    /// saved at.
-    pub(crate) fn state_file(&self, own: Option<&Path>) -> Result<Option<Arc<StateFile>>, SandboxError> {
-        let file = match (own, &self.shared_state) {
-            (Some(own), Some(shared)) if own == shared.path() => Some(Arc::clone(shared)),
-            (Some(own), _) => Some(Arc::new(StateFile::open(own)?)),
-            (None, shared) => shared.clone(),
-        };
-        if let Some(saved_at) = file.as_ref().and_then(|file| file.saved_at()) {
-            self.clock.advance_to(saved_at);
-        }
-        Ok(file)
-    }
-
-    pub(crate) fn on_reset(&mut self, hook: impl Fn() + Send + Sync + 'static) {
-        self.reset_hooks.push(Arc::new(hook));
-    }
 }
 
 impl SandboxBuilder {
@@ -157,7 +124,7 @@ impl SandboxBuilder {
     /// Serves from a thread of its own with its own runtime, for callers
     /// without one; returns once the sandbox is listening.
     pub fn start_background(self) -> Result<BackgroundSandbox, SandboxError> {
-        BackgroundSandbox::start(self)
+        BackgroundSandbox::start(move || self.serve())
     }
 
     /// Builds every provider's router (deferred ones now) and merges them;
@@ -173,7 +140,7 @@ impl SandboxBuilder {
             }
         }
         let shared_state = self.state_file.as_deref().map(StateFile::open).transpose()?.map(Arc::new);
-        let mut context = MountContext { clock: self.clock, shared_state, reset_hooks: self.reset_hooks };
+        let mut context = MountContext::new(self.clock, shared_state, self.reset_hooks);
         let mut merged = Router::new();
         for (_, source) in providers {
             let router = match source {
@@ -182,7 +149,7 @@ impl SandboxBuilder {
             };
             merged = merged.merge(router);
         }
-        Ok((merged.fallback(not_found), context.reset_hooks))
+        Ok((merged.fallback(not_found), context.into_reset_hooks()))
     }
 }
 

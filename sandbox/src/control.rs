@@ -11,7 +11,9 @@ use crate::clock::SandboxClock;
 use crate::fault::{Fault, FaultAction, FaultError, FaultMatch, FaultQueue};
 use crate::record::{RecordedRequest, RequestLog};
 
-type ResetHook = Arc<dyn Fn() + Send + Sync>;
+/// Runs on every reset of the sandbox, e.g. to bring an emulator back to its
+/// seeded data.
+pub(crate) type ResetHook = Arc<dyn Fn() + Send + Sync>;
 
 /// Cheap to clone; every clone sees the same faults, recordings, hooks and
 /// clock.

@@ -38,6 +38,7 @@ mod control_api;
 mod echo;
 mod error;
 mod fault;
+mod mount_context;
 pub mod nobl9;
 mod persisted_emulator;
 mod record;

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::builder::MountContext;
+use crate::mount_context::MountContext;
 use crate::clock::SandboxClock;
 use crate::error::SandboxError;
 use crate::state_file::StateFile;

@@ -118,7 +118,7 @@ pub use self::issues::AUTO_DETECTION_USER;
 use self::routes::{ApiRequest, ApiResponse};
 use self::state::{Behaviour, Emulator};
 use self::timestamp::Ts;
-use crate::builder::MountContext;
+use crate::mount_context::MountContext;
 use crate::error::SandboxError;
 use crate::persisted_emulator::PersistedEmulator;
 

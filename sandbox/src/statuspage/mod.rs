@@ -112,7 +112,7 @@ use self::errors::{ApiError, ApiResult};
 use self::routes::{ApiRequest, ApiResponse};
 use self::state::Emulator;
 use self::timestamp::Ts;
-use crate::builder::MountContext;
+use crate::mount_context::MountContext;
 use crate::error::SandboxError;
 use crate::persisted_emulator::PersistedEmulator;
 
