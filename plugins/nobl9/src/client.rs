@@ -38,7 +38,7 @@ impl<'a, 'h> Client<'a, 'h> {
 
     /// The token (fetched or refreshed when needed), organization and API root.
     pub fn auth(&self) -> Result<Auth, Error> {
-        token::authenticate(self.host, self.tokens, &self.config)
+        token::authenticate(self.host, self.tokens, &self.config, &standard_retry())
     }
 
     /// Organization and API root, fetching a token only when the claims must name them.

@@ -82,7 +82,7 @@ pub fn resolve(call: &Call<'_>) -> Result<Config, Error> {
     if !explicit_sloctl && let Some(config) = from_nobl9_variables(call)? {
         return Ok(config);
     }
-    sloctl::resolve(call, explicit_sloctl)
+    from_sloctl(call, explicit_sloctl)
 }
 
 /// A non-empty argument value (flag, environment, profile, as the host resolved it).
@@ -140,6 +140,61 @@ fn from_nobl9_variables(call: &Call<'_>) -> Result<Option<Config>, Error> {
         token,
         timeout_secs: None,
     }))
+}
+
+/// An existing sloctl configuration: the context's credentials, organization and API, with
+/// nobl9-go's choice of token exchange. `--org` and `--base-url` win over the context.
+fn from_sloctl(call: &Call<'_>, explicit: bool) -> Result<Config, Error> {
+    let selection = sloctl::Selection { context: arg(call, "context"), file: arg(call, "nobl9_config") };
+    let context = sloctl::read(call, &selection)?;
+    let client = match (context.client_id, context.client_secret) {
+        (Some(id), Some(secret)) => Some(ClientCredentials { id, secret }),
+        _ => None,
+    };
+    if client.is_none() && context.access_token.is_none() && !context.disable_okta {
+        return Err(match (&context.file, explicit) {
+            (Some(path), true) => Error::config(format!(
+                "sloctl context '{}' in '{}' has no clientId and clientSecret (nor accessToken)",
+                context.name,
+                path.display()
+            )),
+            _ => Error::config(NO_CREDENTIALS),
+        });
+    }
+    let org = arg(call, "org").or(context.organization);
+    let mut api_root = arg(call, "base_url").map(|b| api_root_of(&b)).or(context.url);
+    let token = match (&client, context.disable_okta) {
+        (_, true) => {
+            api_root.get_or_insert_with(|| api_root_of(DEFAULT_BASE_URL));
+            context.access_token.map_or(TokenSource::None, TokenSource::Static)
+        }
+        (Some(_), false) => {
+            // nobl9-go's rule: Okta, unless an API URL is set without an Okta URL.
+            let exchange = match (&context.okta_org_url, &api_root) {
+                (None, Some(root)) => Exchange::AccessToken(format!("{root}/accessToken")),
+                (okta, _) => {
+                    let server =
+                        context.okta_auth_server.as_deref().unwrap_or(sloctl::DEFAULT_OKTA_AUTH_SERVER);
+                    let okta = okta.as_deref().unwrap_or(sloctl::DEFAULT_OKTA_ORG_URL);
+                    Exchange::Okta(format!("{okta}/oauth2/{server}/v1/token"))
+                }
+            };
+            TokenSource::Exchange { exchange, seed: context.access_token }
+        }
+        (None, false) => TokenSource::Static(context.access_token.unwrap_or_default()),
+    };
+    Ok(Config {
+        origin: Origin::Sloctl {
+            context: context.name,
+            file: context.file.map(|path| path.display().to_string()),
+        },
+        api_root,
+        org,
+        client,
+        token,
+        // `None` keeps the host's default.
+        timeout_secs: context.timeout_secs,
+    })
 }
 
 #[cfg(test)]

@@ -10,9 +10,6 @@ use std::path::{Path, PathBuf};
 use statusctl_plugin_api::{Call, Error, SecretRequest};
 use toml::{Table, Value};
 
-use crate::config::{
-    self, ClientCredentials, Config, DEFAULT_BASE_URL, Exchange, NO_CREDENTIALS, Origin, TokenSource, arg,
-};
 use crate::go_duration;
 
 /// nobl9-go's defaults for app.nobl9.com.
@@ -21,26 +18,56 @@ pub const DEFAULT_OKTA_AUTH_SERVER: &str = "auseg9kiegWKEtJZC416";
 
 const PREFIXES: [&str; 2] = ["NOBL9_SDK_", "SLOCTL_"];
 
-pub fn resolve(call: &Call<'_>, explicit: bool) -> Result<Config, Error> {
+/// Which context of which file to read: the `--context` and `--nobl9-config` values.
+#[derive(Debug, Default)]
+pub struct Selection {
+    pub context: Option<String>,
+    pub file: Option<String>,
+}
+
+/// One sloctl context as nobl9-go sees it: the file's keys, each overridden by its
+/// `NOBL9_SDK_*` / `SLOCTL_*` variable. Empty values are `None`. What they mean for the
+/// requests (which token exchange, which API) is the caller's to decide.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub name: String,
+    /// The configuration file read, if any.
+    pub file: Option<PathBuf>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// A token sloctl cached, or one given alone.
+    pub access_token: Option<String>,
+    pub disable_okta: bool,
+    pub organization: Option<String>,
+    /// `url`, the API root (`/api` included), without a trailing slash.
+    pub url: Option<String>,
+    /// `oktaOrgURL`, without a trailing slash.
+    pub okta_org_url: Option<String>,
+    pub okta_auth_server: Option<String>,
+    /// `timeout` in seconds; `None` when unset or zero (Go's "no timeout").
+    pub timeout_secs: Option<f64>,
+}
+
+/// The selected context (else `$NOBL9_SDK_DEFAULT_CONTEXT`, the file's `defaultContext`,
+/// `default`). Secrets go through the host, which scrubs them from every output.
+pub fn read(call: &Call<'_>, selection: &Selection) -> Result<Context, Error> {
     let env = |name: &str| sdk_env(call, name);
-    let file = read_file(call)?;
-    let requested_context = arg(call, "context").or_else(|| env("DEFAULT_CONTEXT"));
-    let context = requested_context
+    let file = read_file(call, selection.file.as_deref())?;
+    let name = selection
+        .context
         .clone()
+        .or_else(|| env("DEFAULT_CONTEXT"))
         .or_else(|| file.as_ref().and_then(|(_, t)| string(t, "defaultContext")))
         .unwrap_or_else(|| "default".into());
     let table = match &file {
-        Some((path, top)) => {
-            Some(context_table(top, &context).ok_or_else(|| missing_context(&context, path))?)
-        }
-        None if arg(call, "context").is_some() => {
+        Some((path, top)) => Some(context_table(top, &name).ok_or_else(|| missing_context(&name, path))?),
+        None if selection.context.is_some() => {
             let path = default_paths(call).into_iter().next().unwrap_or_default();
-            return Err(missing_context(&context, &path));
+            return Err(missing_context(&name, &path));
         }
         None => None,
     };
     let value = |key: &str, env_name: &str| env(env_name).or_else(|| table.and_then(|t| string(t, key)));
-    let client_id = value("clientId", "CLIENT_ID");
     let client_secret = secret(call, "sloctl client secret", "CLIENT_SECRET")?
         .or_else(|| table.and_then(|t| string(t, "clientSecret")));
     let access_token = secret(call, "sloctl access token", "ACCESS_TOKEN")?
@@ -49,64 +76,32 @@ pub fn resolve(call: &Call<'_>, explicit: bool) -> Result<Config, Error> {
     for secret in client_secret.iter().chain(access_token.iter()) {
         call.host.add_secret(secret);
     }
-    let disable_okta = value("disableOkta", "DISABLE_OKTA").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let client = match (client_id, client_secret) {
-        (Some(id), Some(secret)) => Some(ClientCredentials { id, secret }),
-        _ => None,
-    };
-    if client.is_none() && access_token.is_none() && !disable_okta {
-        return Err(match (&file, explicit) {
-            (Some((path, _)), true) => Error::config(format!(
-                "sloctl context '{context}' in '{}' has no clientId and clientSecret (nor accessToken)",
-                path.display()
-            )),
-            _ => Error::config(NO_CREDENTIALS),
-        });
-    }
-    let org = arg(call, "org").or_else(|| value("organization", "ORGANIZATION"));
-    let url = value("url", "URL").map(|u| u.trim_end_matches('/').to_string());
-    let mut api_root = arg(call, "base_url").map(|b| config::api_root_of(&b)).or(url);
-    let okta_org_url = value("oktaOrgURL", "OKTA_ORG_URL").map(|u| u.trim_end_matches('/').to_string());
-    let token = match (&client, disable_okta) {
-        (_, true) => {
-            api_root.get_or_insert_with(|| config::api_root_of(DEFAULT_BASE_URL));
-            access_token.map_or(TokenSource::None, TokenSource::Static)
-        }
-        (Some(_), false) => {
-            // nobl9-go's rule: Okta, unless an API URL is set without an Okta URL.
-            let exchange = match (&okta_org_url, &api_root) {
-                (None, Some(root)) => Exchange::AccessToken(format!("{root}/accessToken")),
-                (okta, _) => {
-                    let server = value("oktaAuthServer", "OKTA_AUTH_SERVER")
-                        .unwrap_or_else(|| DEFAULT_OKTA_AUTH_SERVER.into());
-                    let okta = okta.as_deref().unwrap_or(DEFAULT_OKTA_ORG_URL);
-                    Exchange::Okta(format!("{okta}/oauth2/{server}/v1/token"))
-                }
-            };
-            TokenSource::Exchange { exchange, seed: access_token }
-        }
-        (None, false) => TokenSource::Static(access_token.unwrap_or_default()),
-    };
-    // Go's zero timeout means "none": keep the host's default then.
+    // Go's zero timeout means "none".
     let timeout_secs = match value("timeout", "TIMEOUT") {
         Some(text) => match go_duration::seconds(&text) {
             Some(0.0) => None,
             Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => Some(secs),
             _ => {
                 return Err(Error::config(format!(
-                    "sloctl context '{context}': invalid timeout `{text}` (e.g. 10s, 1m30s; at most 24h)"
+                    "sloctl context '{name}': invalid timeout `{text}` (e.g. 10s, 1m30s; at most 24h)"
                 )));
             }
         },
         None => None,
     };
-    Ok(Config {
-        origin: Origin::Sloctl { context, file: file.map(|(p, _)| p.display().to_string()) },
-        api_root,
-        org,
-        client,
-        token,
+    let without_trailing_slash = |u: String| u.trim_end_matches('/').to_string();
+    Ok(Context {
+        client_id: value("clientId", "CLIENT_ID"),
+        client_secret,
+        access_token,
+        disable_okta: value("disableOkta", "DISABLE_OKTA").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        organization: value("organization", "ORGANIZATION"),
+        url: value("url", "URL").map(without_trailing_slash),
+        okta_org_url: value("oktaOrgURL", "OKTA_ORG_URL").map(without_trailing_slash),
+        okta_auth_server: value("oktaAuthServer", "OKTA_AUTH_SERVER"),
         timeout_secs,
+        file: file.map(|(path, _)| path),
+        name,
     })
 }
 
@@ -125,8 +120,8 @@ fn secret(call: &Call<'_>, label: &str, name: &str) -> Result<Option<String>, Er
 }
 
 /// The configuration file and its top-level table, if one is to be read and exists.
-fn read_file(call: &Call<'_>) -> Result<Option<(PathBuf, Table)>, Error> {
-    let explicit = arg(call, "nobl9_config").or_else(|| sdk_env(call, "CONFIG_FILE_PATH"));
+fn read_file(call: &Call<'_>, explicit: Option<&str>) -> Result<Option<(PathBuf, Table)>, Error> {
+    let explicit = explicit.map(str::to_string).or_else(|| sdk_env(call, "CONFIG_FILE_PATH"));
     let disabled = sdk_env(call, "NO_CONFIG_FILE").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let path = match explicit {
         Some(path) => PathBuf::from(path),
@@ -189,6 +184,7 @@ fn context_table<'t>(top: &'t Table, name: &str) -> Option<&'t Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{self, ClientCredentials, Config, Exchange, NO_CREDENTIALS, Origin, TokenSource};
     use crate::fake_host::{FakeHost, with_call};
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::{Value as Json, json};

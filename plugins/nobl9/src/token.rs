@@ -7,10 +7,9 @@ use std::sync::Mutex;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{Error, Host, HttpRequest, HttpResponse, RateLimit};
+use statusctl_plugin_api::{Error, Host, HttpRequest, HttpResponse, RateLimit, RetryPolicy};
 
 use crate::api_error;
-use crate::client::standard_retry;
 use crate::config::{self, ClientCredentials, Config, DEFAULT_BASE_URL, Exchange, NO_ORG, TokenSource};
 use crate::jwt::Claims;
 
@@ -52,13 +51,19 @@ impl Token {
     }
 }
 
-/// The bearer token (fetched if needed), the organization and the API root.
-pub fn authenticate(host: &Host<'_>, cache: &TokenCache, config: &Config) -> Result<Auth, Error> {
+/// The bearer token (fetched if needed), the organization and the API root. A token exchange
+/// is sent with `retry`, the caller's policy for the plugin's requests.
+pub fn authenticate(
+    host: &Host<'_>,
+    cache: &TokenCache,
+    config: &Config,
+    retry: &RetryPolicy,
+) -> Result<Auth, Error> {
     let (bearer, claims) = match &config.token {
         TokenSource::None => (None, Claims::default()),
         TokenSource::Static(token) => (Some(token.clone()), Claims::of(token)),
         TokenSource::Exchange { exchange, seed } => {
-            let token = cache.token(host, config, exchange, seed.as_deref())?;
+            let token = cache.token(host, config, exchange, seed.as_deref(), retry)?;
             (Some(token.value), token.claims)
         }
     };
@@ -92,6 +97,7 @@ impl TokenCache {
         config: &Config,
         exchange: &Exchange,
         seed: Option<&str>,
+        retry: &RetryPolicy,
     ) -> Result<Token, Error> {
         let client = config.client.as_ref().ok_or_else(|| Error::config(config::NO_CREDENTIALS))?;
         let key = cache_key(config, exchange, &client.id);
@@ -105,7 +111,7 @@ impl TokenCache {
         let token = match seeded {
             Some(token) => token,
             None => {
-                let value = fetch(host, config, exchange, client)?;
+                let value = fetch(host, config, exchange, client, retry)?;
                 Token::new(value, jiff::Timestamp::now().as_second())
             }
         };
@@ -119,6 +125,7 @@ fn fetch(
     config: &Config,
     exchange: &Exchange,
     client: &ClientCredentials,
+    retry: &RetryPolicy,
 ) -> Result<String, Error> {
     let basic = STANDARD.encode(format!("{}:{}", client.id, client.secret));
     // 1 request / 3 s per organization (documented); before the organization is known, per client.
@@ -135,7 +142,7 @@ fn fetch(
     };
     req = req
         .header("Accept", "application/json")
-        .retry(standard_retry())
+        .retry(retry.clone())
         // A second exchange is harmless, and it only reads: safe to resend and to send in a dry run.
         .idempotent(true)
         .dry_run_safe()
@@ -178,10 +185,20 @@ fn refused(exchange: &Exchange, resp: &HttpResponse) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::standard_retry;
     use crate::fake_host::{FakeHost, reply};
     use crate::jwt;
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::json;
+
+    /// As [`crate::client::Client`] calls it: with the plugin's standard retry policy.
+    fn authenticate_as_the_client(
+        host: &Host<'_>,
+        cache: &TokenCache,
+        config: &Config,
+    ) -> Result<Auth, Error> {
+        authenticate(host, cache, config, &standard_retry())
+    }
 
     fn env_config(org: Option<&str>) -> Config {
         Config {
@@ -209,7 +226,9 @@ mod tests {
         let token = token_expiring_in(3600);
         let fake = FakeHost::new().reply(reply(200, &json!({"access_token": token}).to_string()));
         let cache = TokenCache::default();
-        let auth = fake.with_host(|host| authenticate(host, &cache, &env_config(Some("acme")))).unwrap();
+        let auth = fake
+            .with_host(|host| authenticate_as_the_client(host, &cache, &env_config(Some("acme"))))
+            .unwrap();
         assert_eq!(auth, Auth { bearer: Some(token), org: "acme".into(), api_root: "http://n9/api".into() });
         let req = &fake.requests()[0];
         assert_eq!((req.method.as_str(), req.url.as_str()), ("POST", "http://n9/api/accessToken"));
@@ -236,13 +255,13 @@ mod tests {
             .reply(reply(200, &json!({"access_token": long}).to_string()));
         let cache = TokenCache::default();
         let config = env_config(Some("acme"));
-        let first = fake.with_host(|host| authenticate(host, &cache, &config)).unwrap();
+        let first = fake.with_host(|host| authenticate_as_the_client(host, &cache, &config)).unwrap();
         assert_eq!(first.bearer.as_deref(), Some(short.as_str()));
         // Expires in 100 s, under the 2-minute margin: refreshed.
-        let second = fake.with_host(|host| authenticate(host, &cache, &config)).unwrap();
+        let second = fake.with_host(|host| authenticate_as_the_client(host, &cache, &config)).unwrap();
         assert_eq!(second.bearer.as_deref(), Some(long.as_str()));
         // An hour left: reused, no request.
-        let third = fake.with_host(|host| authenticate(host, &cache, &config)).unwrap();
+        let third = fake.with_host(|host| authenticate_as_the_client(host, &cache, &config)).unwrap();
         assert_eq!(third.bearer.as_deref(), Some(long.as_str()));
         assert_eq!(fake.requests().len(), 2);
     }
@@ -262,7 +281,8 @@ mod tests {
             },
             ..env_config(None)
         };
-        let auth = fake.with_host(|host| authenticate(host, &TokenCache::default(), &config)).unwrap();
+        let auth =
+            fake.with_host(|host| authenticate_as_the_client(host, &TokenCache::default(), &config)).unwrap();
         assert_eq!((auth.org.as_str(), auth.api_root.as_str()), ("claimed-org", "https://n9.example/api"));
         let req = &fake.requests()[0];
         assert_eq!(req.url, "http://okta/oauth2/srv/v1/token");
@@ -285,14 +305,17 @@ mod tests {
         };
         let fake = FakeHost::new();
         let fresh = token_expiring_in(3600);
-        let auth =
-            fake.with_host(|h| authenticate(h, &TokenCache::default(), &config(fresh.clone()))).unwrap();
+        let auth = fake
+            .with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config(fresh.clone())))
+            .unwrap();
         assert_eq!(auth.bearer, Some(fresh));
         assert!(fake.requests().is_empty());
         let new = token_expiring_in(3600);
         let fake = FakeHost::new().reply(reply(200, &json!({"access_token": new}).to_string()));
         let auth = fake
-            .with_host(|h| authenticate(h, &TokenCache::default(), &config(token_expiring_in(-10))))
+            .with_host(|h| {
+                authenticate_as_the_client(h, &TokenCache::default(), &config(token_expiring_in(-10)))
+            })
             .unwrap();
         assert_eq!(auth.bearer, Some(new));
     }
@@ -312,12 +335,16 @@ mod tests {
         for (status, message, kind) in cases {
             let fake = FakeHost::new().reply(reply(status, "missing Organization header"));
             let err = fake
-                .with_host(|h| authenticate(h, &TokenCache::default(), &env_config(Some("acme"))))
+                .with_host(|h| {
+                    authenticate_as_the_client(h, &TokenCache::default(), &env_config(Some("acme")))
+                })
                 .unwrap_err();
             assert_eq!((err.message.as_str(), err.kind, err.http_status), (message, kind, Some(status)));
         }
         let fake = FakeHost::new();
-        let err = fake.with_host(|h| authenticate(h, &TokenCache::default(), &env_config(None))).unwrap_err();
+        let err = fake
+            .with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &env_config(None)))
+            .unwrap_err();
         assert_eq!(err.message, NO_ORG);
     }
 
@@ -326,11 +353,14 @@ mod tests {
         let fake = FakeHost::new();
         let config =
             Config { token: TokenSource::Static("opaque".into()), client: None, ..env_config(Some("acme")) };
-        let auth = fake.with_host(|h| authenticate(h, &TokenCache::default(), &config)).unwrap();
+        let auth =
+            fake.with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config)).unwrap();
         assert_eq!(auth.bearer.as_deref(), Some("opaque"));
         let config = Config { token: TokenSource::None, ..config };
         assert_eq!(
-            fake.with_host(|h| authenticate(h, &TokenCache::default(), &config)).unwrap().bearer,
+            fake.with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config))
+                .unwrap()
+                .bearer,
             None
         );
         assert!(fake.requests().is_empty());
