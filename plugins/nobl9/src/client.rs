@@ -8,8 +8,9 @@ use crate::api_error::{self, Endpoint};
 use crate::config::Config;
 use crate::token::{self, Auth, TokenCache};
 
-/// The scripts' retries: 502/503 up to 3 times, 1 s doubling to 32 s, for every method (Nobl9
-/// answers 502/503 only for calls it did not apply). 429 waits and retries (Retry-After).
+/// The scripts' retries: a 502/503 is retried up to 3 times (4 attempts), 1 s doubling to 32 s
+/// apart, for every method (Nobl9 answers 502/503 only for calls it did not apply). A 429 waits
+/// (Retry-After) and is retried too.
 pub fn standard_retry() -> RetryPolicy {
     RetryPolicy {
         statuses: vec![502, 503],

@@ -35,19 +35,27 @@ pub fn declare() -> CommandDecl {
         .arg(ArgDecl::flag("propagate").help("Propagate the status change to parent components (needs --status)"))
         .arg(ArgDecl::flag("verify").help("Check that a component has this exact name before sending"))
         .arg(ArgDecl::flag("list_components").help("List all components and exit"))
-        .arg(ArgDecl::flag("retry").help("Retry 429 and other errors but 404 (3 attempts, 1 s then 2 s apart)"))
+        .arg(ArgDecl::flag("retry").help(
+            "Also retry every error but 404 (up to 12 attempts, 1 s doubling to 32 s apart, within --max-wait)",
+        ))
         .example("statusctl nobl9:create-external-issue \"API Service\" --status majorOutage --requested-by prometheus")
 }
 
-/// `--retry`: the scripts retry rate limits and every API error but 404, 3 attempts, 1 s then 2 s.
+/// Attempts of the scripts' `--retry` loop, 1 s then 2 s apart. Each attempt is a call of the
+/// scripts' client, which retries a 502/503 on its own (the standard policy's attempts).
+const RETRY_FLAG_LOOP_ATTEMPTS: u32 = 3;
+
+/// `--retry`: rate limits and every error but 404 are retried. The scripts stack two loops
+/// here, so a 502/503 is tried up to 3 × 4 = 12 times; one policy reproduces that total, keeps
+/// the standard backoff (1 s doubling to 32 s) and never retries a status the standard policy
+/// retries less than it does. Other errors get the same 12 attempts (the scripts' loop alone
+/// gave them 3); `--max-wait` bounds the total wait.
 pub fn retry_everything_but_404() -> RetryPolicy {
+    let standard = standard_retry();
     RetryPolicy {
-        statuses: (400..=599).filter(|s| *s != 404 && *s != 429).collect(),
-        rate_limited_statuses: vec![429],
-        max_attempts: 3,
-        backoff_base_ms: 1000,
-        backoff_cap_ms: 2000,
-        retry_non_idempotent: true,
+        statuses: (400..=599).filter(|s| *s != 404 && !standard.rate_limited_statuses.contains(s)).collect(),
+        max_attempts: RETRY_FLAG_LOOP_ATTEMPTS * standard.max_attempts,
+        ..standard
     }
 }
 
@@ -251,13 +259,29 @@ mod tests {
         assert_eq!(policy, &retry_everything_but_404());
         assert!(
             policy.statuses.contains(&400)
+                && policy.statuses.contains(&500)
                 && policy.statuses.contains(&503)
                 && !policy.statuses.contains(&404)
+                && !policy.statuses.contains(&429)
         );
-        assert_eq!(
-            (policy.max_attempts, policy.backoff_base_ms, policy.rate_limited_statuses.as_slice()),
-            (3, 1000, &[429][..])
-        );
+        assert_eq!(policy.rate_limited_statuses, [429]);
+        // The scripts' stacked loops: 3 attempts of a call that tries a 502/503 4 times.
+        assert_eq!((policy.max_attempts, policy.backoff_base_ms, policy.backoff_cap_ms), (12, 1000, 32_000));
+        assert!(policy.retry_non_idempotent);
+    }
+
+    #[test]
+    fn retry_never_retries_less_than_the_standard_policy() {
+        let fake = FakeHost::scripted().reply(reply(200, r#"{"reports": []}"#));
+        run(&fake, "create_external_issue", json!({"component_name": "X", "retry": true})).unwrap();
+        let sent = &fake.requests()[0].retry;
+        let standard = standard_retry();
+        assert!(standard.statuses.iter().all(|s| sent.statuses.contains(s)), "{sent:?}");
+        assert!(standard.rate_limited_statuses.iter().all(|s| sent.rate_limited_statuses.contains(s)));
+        assert!(sent.max_attempts >= standard.max_attempts);
+        assert!(sent.backoff_base_ms >= standard.backoff_base_ms);
+        assert!(sent.backoff_cap_ms >= standard.backoff_cap_ms);
+        assert!(sent.retry_non_idempotent || !standard.retry_non_idempotent);
     }
 
     #[test]
