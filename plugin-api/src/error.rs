@@ -30,6 +30,16 @@ impl ErrorKind {
     pub(crate) fn code(self) -> u32 {
         self as u32
     }
+
+    /// What an HTTP status means: 401/403 → `Config` (check the credential), 420/429 and
+    /// 5xx → `Unavailable` (try later), anything else not 2xx → `Failed`.
+    pub fn for_status(status: u16) -> Self {
+        match status {
+            401 | 403 => ErrorKind::Config,
+            420 | 429 | 500..=599 => ErrorKind::Unavailable,
+            _ => ErrorKind::Failed,
+        }
+    }
 }
 
 /// An error returned by a command or a host service.

@@ -82,6 +82,19 @@ impl HttpRequest {
         }
         self
     }
+    /// Appends `name=value` to the URL's query, percent-encoded.
+    pub fn query(mut self, name: &str, value: impl AsRef<str>) -> Self {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        self.url = format!("{}{sep}{}={}", self.url, encode(name), encode(value.as_ref()));
+        self
+    }
+    /// [`HttpRequest::query`] for a value that may be absent.
+    pub fn query_opt(self, name: &str, value: Option<impl AsRef<str>>) -> Self {
+        match value {
+            Some(value) => self.query(name, value),
+            None => self,
+        }
+    }
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());
         self
@@ -122,6 +135,11 @@ impl HttpRequest {
         self.request_id = Some(id.into());
         self
     }
+    /// Whether `--dry-run` still sends it: reads (GET, HEAD, OPTIONS) and requests marked
+    /// [`HttpRequest::dry_run_safe`].
+    pub fn sent_under_dry_run(&self) -> bool {
+        self.dry_run_safe || matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+    }
     /// The idempotency the host assumes when the plugin does not say.
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
@@ -129,7 +147,16 @@ impl HttpRequest {
     }
 }
 
-/// When and how the host retries.
+/// Percent-encodes a query value or a path segment (everything but `A-Z a-z 0-9 - _ . ~`).
+pub fn encode(text: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    percent_encoding::utf8_percent_encode(text, KEEP).to_string()
+}
+
+/// When and how the host retries. [`RetryPolicy::standard`] (the default) suits most
+/// APIs: 502/503/504 retried for idempotent requests, 420/429 waited out for every request,
+/// 4 attempts with backoff from 1 s to 8 s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RetryPolicy {
@@ -161,13 +188,30 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The default: see [`RetryPolicy`].
+    pub fn standard() -> Self {
+        Self::default()
+    }
     /// No retries at all.
     pub fn none() -> Self {
         Self { max_attempts: 1, ..Self::default() }
     }
+    /// For a provider that guarantees `statuses` mean "not applied": those are retried for
+    /// every method, POST included (`max_attempts` in all, backoff from `base_ms` to `cap_ms`).
+    pub fn unapplied(statuses: &[u16], max_attempts: u32, base_ms: u64, cap_ms: u64) -> Self {
+        Self {
+            statuses: statuses.to_vec(),
+            max_attempts,
+            backoff_base_ms: base_ms,
+            backoff_cap_ms: cap_ms,
+            retry_non_idempotent: true,
+            ..Self::default()
+        }
+    }
 }
 
-/// A rate-limit budget shared by every request with the same key, paced by a token bucket.
+/// A rate-limit budget: at most `requests` in any rolling window of `per_seconds`, shared
+/// by every request with the same key and the same credential.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RateLimit {
     pub key: String,
@@ -193,6 +237,10 @@ pub struct HttpResponse {
     /// How many attempts were made.
     #[serde(default)]
     pub attempts: u32,
+    /// Where the credential the request carried came from (`profile prod, key token`),
+    /// when the host knows it: for messages about a refused credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 impl HttpResponse {
@@ -202,23 +250,51 @@ impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
-    /// Passes a 2xx answer through; any other becomes an error of the kind its status means:
-    /// 401/403 → config, 420/429/5xx → unavailable, other → failed.
+    /// An answer of `status` with `body` (for tests and fakes).
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        Self { status, headers: Vec::new(), body: body.into(), attempts: 1, credential: None }
+    }
+
+    /// Passes a 2xx answer through; any other becomes [`HttpResponse::error`] for `req`.
+    pub fn check(self, req: &HttpRequest) -> Result<Self, crate::Error> {
+        if self.is_success() { Ok(self) } else { Err(self.error(req)) }
+    }
+
+    /// The one error line for an answer that is not a 2xx: the method and the URL path
+    /// (never userinfo or the query), the status, the provider's message, and for 401/403
+    /// which credential to check and where it came from — never its value. The kind follows
+    /// the status ([`ErrorKind::for_status`](crate::ErrorKind::for_status)).
+    pub fn error(&self, req: &HttpRequest) -> crate::Error {
+        let mut line = format!("{} {}: {}", req.method, url_path(&req.url), self.status);
+        if let Some(reason) = reason(self.status) {
+            line.push_str(&format!(" {reason}"));
+        }
+        let message = provider_message(&self.body, &request_secrets(req));
+        if !message.is_empty() {
+            line.push_str(&format!(": {message}"));
+        }
+        if matches!(self.status, 401 | 403) {
+            let what = if self.status == 401 {
+                "check the credential"
+            } else {
+                "the credential may not do this; check it"
+            };
+            match &self.credential {
+                Some(source) => line.push_str(&format!(" ({what} from {source})")),
+                None => line.push_str(&format!(" ({what})")),
+            }
+        }
+        crate::Error::new(crate::ErrorKind::for_status(self.status), line).with_status(self.status)
+    }
+
+    /// Passes a 2xx answer through; any other becomes [`HttpResponse::error`] without a
+    /// request to name (kept for plugins built before [`HttpResponse::check`]).
     pub fn error_for_status(self) -> Result<Self, crate::Error> {
         if self.is_success() {
             return Ok(self);
         }
-        let mut body: String = self.body.chars().take(300).collect();
-        if body.len() < self.body.len() {
-            body.push('…');
-        }
-        let message = format!("the server answered {}: {}", self.status, body.trim());
-        let err = match self.status {
-            401 | 403 => crate::Error::config(message),
-            420 | 429 | 500..=599 => crate::Error::unavailable(message),
-            _ => crate::Error::failed(message),
-        };
-        Err(err.with_status(self.status))
+        let message = format!("the server answered {}: {}", self.status, excerpt(&self.body, &[], 300));
+        Err(crate::Error::new(crate::ErrorKind::for_status(self.status), message).with_status(self.status))
     }
 
     /// The body parsed as JSON (key order kept).
@@ -233,6 +309,104 @@ impl HttpResponse {
     }
 }
 
+/// The path of a URL: no scheme, host, userinfo, query or fragment.
+pub fn url_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+fn reason(status: u16) -> Option<&'static str> {
+    Some(match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        420 => "Enhance Your Calm",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return None,
+    })
+}
+
+/// The secrets a request carries: its secret header values (the last word: `OAuth KEY`),
+/// secret query values and secret body fields.
+fn request_secrets(req: &HttpRequest) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for (name, value) in &req.headers {
+        if name.eq_ignore_ascii_case("authorization")
+            || req.secret_headers.iter().any(|s| s.eq_ignore_ascii_case(name))
+        {
+            secrets.push(value.rsplit(' ').next().unwrap_or(value).to_string());
+        }
+    }
+    let query = req.url.split_once('?').map_or("", |(_, q)| q);
+    for pair in query.split('&') {
+        if let Some((name, value)) = pair.split_once('=')
+            && req.secret_query.iter().any(|s| s == name)
+        {
+            secrets.push(value.to_string());
+        }
+    }
+    if let Some(serde_json::Value::Object(body)) =
+        req.body.as_deref().and_then(|b| serde_json::from_str(b).ok())
+    {
+        for (key, value) in body {
+            if let (true, Some(value)) = (req.secret_fields.contains(&key), value.as_str()) {
+                secrets.push(value.to_string());
+            }
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    secrets
+}
+
+/// The provider's own message from an error body: `{"error": "…"}`, `{"message": "…"}`,
+/// `{"error": {"message": "…"}}`, `{"errors": [{"detail"|"title"|"message": "…"}]}`, or the
+/// body's text. Secrets are scrubbed *before* the excerpt is cut to length, so a cut never
+/// leaves part of a secret behind.
+pub fn provider_message(body: &str, secrets: &[String]) -> String {
+    use serde_json::Value;
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let found = parsed.as_ref().and_then(|v| {
+        let pick = |e: &Value| {
+            ["message", "detail", "title", "error"]
+                .iter()
+                .find_map(|k| e.get(k).and_then(text))
+                .or_else(|| text(e))
+        };
+        match (v.get("error"), v.get("errors"), v.get("message")) {
+            (Some(e), _, _) if pick(e).is_some() => pick(e),
+            (_, Some(Value::Array(errs)), _) => {
+                let all: Vec<String> = errs.iter().filter_map(pick).collect();
+                (!all.is_empty()).then(|| all.join("; "))
+            }
+            (_, _, Some(m)) => text(m),
+            _ => None,
+        }
+    });
+    excerpt(&found.unwrap_or_else(|| body.to_string()), secrets, 300)
+}
+
+/// `text` on one line, secrets masked, then cut to `max` characters.
+pub fn excerpt(text: &str, secrets: &[String], max: usize) -> String {
+    let mut text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret.as_str(), "***");
+    }
+    let mut cut: String = text.chars().take(max).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +418,43 @@ mod tests {
         assert!(!HttpRequest::post("u").is_idempotent());
         assert!(!HttpRequest::new("PATCH", "u").is_idempotent());
         assert!(HttpRequest::post("u").idempotent(true).is_idempotent());
+    }
+
+    #[test]
+    fn one_error_line_names_the_path_and_the_credential_source_never_the_secret() {
+        let secret = "s3cr3t-token-value";
+        let req =
+            HttpRequest::post(format!("https://user:pw@api.test/v1/pages/p/incidents?api_key={secret}"))
+                .secret_header("Authorization", format!("OAuth {secret}"))
+                .secret_query("api_key");
+        let mut resp = HttpResponse::new(401, format!("{{\"error\": \"{}{secret}\"}}", "x".repeat(298)));
+        resp.credential = Some("profile prod, key token".into());
+        let err = resp.clone().check(&req).unwrap_err();
+        assert_eq!(err.kind, crate::ErrorKind::Config);
+        assert!(
+            err.message.starts_with("POST /v1/pages/p/incidents: 401 Unauthorized: xxx"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.ends_with("… (check the credential from profile prod, key token)"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("s3cr") && !err.message.contains("pw@"), "{}", err.message);
+        let nested = HttpResponse::new(422, r#"{"errors": [{"detail": "bad status"}, {"title": "t"}]}"#);
+        assert_eq!(
+            nested.error(&req).message,
+            "POST /v1/pages/p/incidents: 422 Unprocessable Entity: bad status; t"
+        );
+        assert_eq!(HttpResponse::new(503, "").error(&req).kind, crate::ErrorKind::Unavailable);
+    }
+
+    #[test]
+    fn queries_are_encoded() {
+        let req = HttpRequest::get("http://x/a").query("q", "db down & out").query_opt("n", Some("1"));
+        assert_eq!(req.url, "http://x/a?q=db%20down%20%26%20out&n=1");
+        assert_eq!(encode("a/b ü"), "a%2Fb%20%C3%BC");
     }
 
     #[test]

@@ -38,20 +38,27 @@ mod http;
 mod manifest;
 mod output;
 mod plugin;
+pub mod render;
+mod resend;
 pub mod resolve;
 mod secret;
 pub mod services;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use args::Args;
 pub use error::{Error, ErrorKind};
 pub use host::{Host, LogLevel};
-pub use http::{HttpRequest, HttpResponse, RateLimit, RetryPolicy};
+pub use http::{
+    HttpRequest, HttpResponse, RateLimit, RetryPolicy, encode, excerpt, provider_message, url_path,
+};
 pub use manifest::{
     ArgDecl, ArgKind, CommandDecl, Effect, EnvVarDecl, HOST_COMMANDS, HOST_FLAGS, Manifest, ValueType,
     validate_name,
 };
 pub use output::Output;
 pub use plugin::{Call, Command, Invocation, Plugin, full_manifest};
+pub use resend::{Lookup, outcome_unknown, resend_unless_found};
 pub use secret::{SecretRequest, SecretValue};
 
 /// The plugin-api version, as abi_stable compares it when a plugin is loaded.

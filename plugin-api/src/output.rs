@@ -19,6 +19,12 @@ impl Output {
         let text = text.into();
         Self { data: serde_json::json!({ "text": text }), text: Some(text) }
     }
+    /// Data with the SDK's default text rendering (a table for a list of objects,
+    /// `key  value` lines for an object).
+    pub fn rendered(data: Value) -> Self {
+        let text = crate::render::text(&data);
+        Self { data, text: Some(text) }
+    }
     pub fn with_text(mut self, text: impl Into<String>) -> Self {
         self.text = Some(text.into());
         self

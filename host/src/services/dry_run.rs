@@ -29,7 +29,7 @@ impl PlannedRequest {
 
 /// Whether `--dry-run` lets this request through: reads, and what the plugin marked safe.
 pub fn may_send(req: &HttpRequest) -> bool {
-    req.dry_run_safe || matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+    req.sent_under_dry_run()
 }
 
 /// The text form: each request as method and URL, headers, a blank line and the body.

@@ -142,7 +142,7 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
-        HttpResponse { status, headers: vec![], body: body.into(), attempts: 1 }
+        HttpResponse::new(status, body)
     }
 
     #[test]

@@ -94,7 +94,7 @@ mod tests {
     use statusctl_plugin_api::ErrorKind;
 
     fn resp(status: u16, body: &str, attempts: u32) -> HttpResponse {
-        HttpResponse { status, headers: vec![], body: body.into(), attempts }
+        HttpResponse { attempts, ..HttpResponse::new(status, body) }
     }
 
     fn err(status: u16, body: &str) -> Error {

@@ -30,7 +30,7 @@ pub struct FakeHost {
 
 /// A response with `status` and `body`, after one attempt.
 pub fn reply(status: u16, body: &str) -> HttpResponse {
-    HttpResponse { status, headers: vec![], body: body.into(), attempts: 1 }
+    HttpResponse::new(status, body)
 }
 
 /// What the host returns when a non-idempotent request got no answer.
