@@ -246,7 +246,7 @@ impl HttpEngine {
             .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         match response.text().await {
-            Ok(body) => Attempt::Answer(HttpResponse { status, headers, body, attempts: 0 }),
+            Ok(body) => Attempt::Answer(HttpResponse { status, headers, body, attempts: 0, credential: None }),
             Err(err) => Attempt::MaybeSent(format!("the answer ({status}) broke off: {}", describe(err))),
         }
     }
