@@ -10,9 +10,9 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::mount_context::MountContext;
 use crate::clock::SandboxClock;
 use crate::error::SandboxError;
+use crate::mount_context::MountContext;
 use crate::state_file::StateFile;
 
 /// What an emulator exposes so that its state can be persisted.

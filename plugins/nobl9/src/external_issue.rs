@@ -1,10 +1,10 @@
-//! An issue from a monitoring system (C): `POST /status-page/issues/external`, by component
+//! An issue from a monitoring system: `POST /status-page/issues/external`, by component
 //! name, optionally with a status change.
 //!
 //! The scripts call this endpoint with Basic auth (client id and secret) instead of the
 //! Bearer token, and refuse to run with only `NOBL9_API_TOKEN` ("Client credentials required
-//! for external endpoint."). Plugin, as the spec decides: Basic when a client id and secret
-//! are known, else the Bearer token.
+//! for external endpoint."). The plugin sends Basic auth when a client id and secret are
+//! known, else the Bearer token, so that a token alone is enough.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

@@ -1,4 +1,4 @@
-//! The component tree: `GET …/components` (A) and `GET …/status` (I, the
+//! The component tree: `GET …/components` and `GET …/status` (the
 //! nobl9-go `StatusComponent` shape with `impactingDisruption` and
 //! `disruptionHistory`). A component shows the most critical of its own
 //! status and its descendants'.
@@ -15,9 +15,10 @@ pub(crate) const HISTORY_DAYS: i64 = 7;
 /// What a tree node shows besides the component itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Detail {
-    /// A: `id, name, description, status, noSignal, slos?, children`.
+    /// `GET …/components`: `id, name, description, status, noSignal, slos?,
+    /// children`.
     Components,
-    /// I: also `impactingDisruption?` and `disruptionHistory`.
+    /// `GET …/status`: also `impactingDisruption?` and `disruptionHistory`.
     Status,
 }
 

@@ -1,4 +1,4 @@
-//! Incidents (`GET …/incidents`, H), derived from status changes: a change
+//! Incidents (`GET …/incidents`), derived from status changes: a change
 //! to `degradedPerformance` or `majorOutage` opens one for the component
 //! unless one is ongoing, later non-operational changes raise its severity
 //! to the worst seen, and a change to `operational` resolves it. At most one

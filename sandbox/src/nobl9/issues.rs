@@ -1,5 +1,5 @@
-//! Issues: `POST …/issues` (B), `POST …/issues/external` (C),
-//! `GET …/issues` (D) and `GET …/issues/summary` (E), plus the rules that
+//! Issues: `POST …/issues`, `POST …/issues/external`, `GET …/issues` and
+//! `GET …/issues/summary`, plus the rules that
 //! tie them to incidents: an issue counts toward the incident ongoing for
 //! its component when it is reported, is active for 24 hours after
 //! `occurredAt`, and — with auto-detection on — the fifth user/external
@@ -116,7 +116,7 @@ fn auto_detect(organization: &mut Organization, component_id: &str, now: Ts) {
     }
 }
 
-/// B: `{componentId*, occurredAt*, comment?}` → 201 with the issue; 404 for
+/// `POST …/issues`: `{componentId*, occurredAt*, comment?}` → 201 with the issue; 404 for
 /// an unknown component.
 pub(crate) fn create(
     organization: &mut Organization,
@@ -148,8 +148,8 @@ pub(crate) fn create(
     Ok(view(organization, &organization.issues[index]))
 }
 
-/// C: `{componentName*, occurredAt*, comment?, requestedBy?, statusChange?:
-/// {status*, propagateUp?}}`. Every component named exactly
+/// `POST …/issues/external`: `{componentName*, occurredAt*, comment?,
+/// requestedBy?, statusChange?: {status*, propagateUp?}}`. Every component named exactly
 /// `componentName` gets an issue (and, first, the status change, so that
 /// the issue counts toward the incident it opens). 404 when no component
 /// has the name; without v1 endpoints a `statusChange` gets the bare 404
@@ -231,7 +231,7 @@ pub(crate) fn create_external(
     Ok(answer)
 }
 
-/// D: `componentId?`, `source?` (user|external|internal), `active?`
+/// `GET …/issues`: `componentId?`, `source?` (user|external|internal), `active?`
 /// (true|false), `limit?` (default 50, max 200), `offset?` →
 /// `{issues, total, limit, offset}`, newest `occurredAt` first.
 pub(crate) fn list(organization: &Organization, query: &Query, now: Ts) -> ApiResult<Value> {
@@ -284,7 +284,7 @@ impl Counts {
     }
 }
 
-/// E: counts of every issue (by source, and by `occurredAt` within the
+/// `GET …/issues/summary`: counts of every issue (by source, and by `occurredAt` within the
 /// last hour, 24 hours and 7 days), and per component — only those with
 /// active issues, in tree order — its counts and active total.
 pub(crate) fn summary(organization: &Organization, now: Ts) -> Value {

@@ -1,7 +1,7 @@
 //! A local emulator of the Nobl9 status page ("Organization status") API as
 //! the v1.0 "Incident Creation Scripts" and the Go SDK use it, mounted with
-//! [`SandboxBuilder::nobl9`](crate::SandboxBuilder::nobl9). The contract is
-//! `shared/specs/nobl9-statuspage.md`; letters A–I below are its §3.2 table.
+//! [`SandboxBuilder::nobl9`](crate::SandboxBuilder::nobl9). Below: what it
+//! serves, the rules it follows and what it leaves out.
 //!
 //! # Served
 //! - `POST /api/accessToken`: `Authorization: Basic base64(id:secret)` and
@@ -9,12 +9,12 @@
 //! - `POST /oauth2/{OKTA_AUTH_SERVER}/v1/token` (Okta client credentials):
 //!   Basic, form `grant_type=client_credentials&scope=m2m` →
 //!   `{token_type: "Bearer", expires_in, access_token, scope: "m2m"}`.
-//! - Under `/api/dashboards/v1/status-page`: `GET /components` (A),
-//!   `POST /issues` → 201 (B), `POST /issues/external` (C), `GET /issues`
-//!   (D), `GET /issues/summary` (E),
-//!   `POST /components/{id}/change-status` (F),
-//!   `GET /components/{id}/status-changes` (G), `GET /incidents?ongoing=`
-//!   (H), `GET /status` (I), `GET /disruptions?state=&limit=&offset=`.
+//! - Under `/api/dashboards/v1/status-page`: `GET /components`,
+//!   `POST /issues` → 201, `POST /issues/external`, `GET /issues`,
+//!   `GET /issues/summary`, `POST /components/{id}/change-status`,
+//!   `GET /components/{id}/status-changes`, `GET /incidents?ongoing=`,
+//!   `GET /status`, `GET /disruptions?state=&limit=&offset=`. Below,
+//!   `change-status`, `status-changes`, `external` etc. name these.
 //!
 //! # Rules
 //! - Tokens: HS256 JWTs with `iss` `http://{Host}/oauth2/{OKTA_AUTH_SERVER}`,
@@ -29,39 +29,44 @@
 //!   `unsupported_grant_type`/`invalid_scope` 400, unknown server 404).
 //! - API calls: `Organization` header missing → 400; then
 //!   `Authorization: Bearer` with a token this sandbox signed (or
-//!   [`DEMO_API_TOKEN`]) → else 401 (also expired on the sandbox clock, or a
-//!   token of another organization than the header's). C also takes Basic
-//!   client credentials. [`Nobl9Options::admin`] off → F answers 403.
+//!   [`DEMO_API_TOKEN`]) → else 401 (also expired on the sandbox clock, or
+//!   a token of another organization than the header's). `external` also
+//!   takes Basic client credentials. [`Nobl9Options::admin`] off →
+//!   `change-status` answers 403.
 //! - Errors: `{"errors": [{"title", "code", "detail"?, "source"?:
 //!   {"propertyName", "propertyValue"?}}]}` with a `Trace-Id` header (every
 //!   answer has one). Bad JSON, missing required fields, wrong types, bad
-//!   timestamps, statuses outside `operational|degradedPerformance|majorOutage`
-//!   (e.g. `partialOutage`), bad query values → 400; unknown component ids
-//!   (B, F, G) or no component with C's name → 404 with that body. Paths
-//!   without a route → 404 with Go's plain `404 page not found`, as are F,
-//!   G, H and C with `statusChange` when [`Nobl9Options::v1_endpoints`] is
-//!   off (newer instances). Wrong method → 405 plain text.
-//! - Status changes (F, C's `statusChange`): set the component's own
-//!   status; `propagateUp` sets the same status on every ancestor, whose
-//!   changes carry `propagatedFrom` (F answers them under `propagated`,
-//!   parent first). A component shows the most critical of its own and its
-//!   descendants' statuses. `changedBy`/`createdBy`: the token's
-//!   `m2mProfile.user`; for C `requestedBy` if given.
+//!   timestamps, statuses outside
+//!   `operational|degradedPerformance|majorOutage` (e.g. `partialOutage`),
+//!   bad query values → 400; unknown component ids (`POST /issues`,
+//!   `change-status`, `status-changes`) or no component with `external`'s
+//!   name → 404 with that body. Paths without a route → 404 with Go's plain
+//!   `404 page not found`, as are `change-status`, `status-changes`,
+//!   `incidents` and `external` with `statusChange` when
+//!   [`Nobl9Options::v1_endpoints`] is off (newer instances). Wrong method →
+//!   405 plain text.
+//! - Status changes (`change-status`, `external`'s `statusChange`): set the
+//!   component's own status; `propagateUp` sets the same status on every
+//!   ancestor, whose changes carry `propagatedFrom` (`change-status` answers
+//!   them under `propagated`, parent first). A component shows the most
+//!   critical of its own and its descendants' statuses.
+//!   `changedBy`/`createdBy`: the token's `m2mProfile.user`; for `external`
+//!   its `requestedBy` if given.
 //! - Incidents are derived from every change (propagated ones too): a
-//!   non-operational status opens one for the component unless one is
-//!   ongoing (`startComment` = the change's comment), further changes raise
+//!   non-operational status opens one for the component unless one is ongoing
+//!   (`startComment` = the change's comment), further changes raise
 //!   `severity` to the worst seen, `operational` resolves it (`endedAt`,
-//!   `endComment`). `duration`: whole seconds to `endedAt` or to now. H
-//!   groups them by the UTC date of `startedAt`, newest first. Disruptions
-//!   are the same incidents.
-//! - Issues: one per exact (case-sensitive) name match for C, status change
-//!   applied before the issues; an issue counts toward the incident ongoing
-//!   for its component when reported; it is active for 24 h after
-//!   `occurredAt`. D: newest `occurredAt` first; `limit` default 50, capped
-//!   at 200. With [`Nobl9Options::auto_detection`], the 5th user/external
-//!   issue reported within 5 minutes on an operational component switches
-//!   it to `degradedPerformance` (`changedBy` `nobl9-auto-detection`), and
-//!   the incident it opens counts those issues.
+//!   `endComment`). `duration`: whole seconds to `endedAt` or to now.
+//!   `GET /incidents` groups them by the UTC date of `startedAt`, newest
+//!   first. Disruptions are the same incidents.
+//! - Issues: one per exact (case-sensitive) name match for `external`, status
+//!   change applied before the issues; an issue counts toward the incident
+//!   ongoing for its component when reported; it is active for 24 h after
+//!   `occurredAt`. `GET /issues`: newest `occurredAt` first; `limit` default
+//!   50, capped at 200. With [`Nobl9Options::auto_detection`], the 5th
+//!   user/external issue reported within 5 minutes on an operational
+//!   component switches it to `degradedPerformance` (`changedBy`
+//!   `nobl9-auto-detection`), and the incident it opens counts those issues.
 //! - Timestamps: RFC 3339 UTC with `Z` and only the fraction digits needed
 //!   (Go's `RFC3339Nano`), microsecond precision; input takes fractions and
 //!   any offset. "Now" is the sandbox clock. New ids are v4 UUIDs.
@@ -72,11 +77,11 @@
 //! # Not modelled
 //! Internal (SLO alert) issues and the "2 SLO alerts" auto-detection rule
 //! (summaries count `internalCount` 0), `noSignal` (always false), component
-//! or SLO management, deleting issues, the newer disruption endpoints of
-//! spec §3.4 (`POST /disruptions`, `…/clear`, `…/change-severity`,
-//! timeline, `GET /components/{id}`), the `Project` header (ignored),
-//! agent tokens (`agentProfile`), RS256/Okta key sets, and rate limits of
-//! the API calls themselves.
+//! or SLO management, deleting issues, the newer disruption endpoints
+//! (`POST /disruptions`, `…/clear`, `…/change-severity`, timeline,
+//! `GET /components/{id}`), the `Project` header (ignored), agent tokens
+//! (`agentProfile`), RS256/Okta key sets, and rate limits of the API calls
+//! themselves.
 
 mod auth;
 mod body;
@@ -118,8 +123,8 @@ pub use self::issues::AUTO_DETECTION_USER;
 use self::routes::{ApiRequest, ApiResponse};
 use self::state::{Behaviour, Emulator};
 use self::timestamp::Ts;
-use crate::mount_context::MountContext;
 use crate::error::SandboxError;
+use crate::mount_context::MountContext;
 use crate::persisted_emulator::PersistedEmulator;
 
 /// Provider name, also the state file section.

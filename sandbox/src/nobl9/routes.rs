@@ -49,21 +49,21 @@ pub(crate) enum Route {
     AccessToken,
     /// `POST /oauth2/{server}/v1/token`
     OktaToken(String),
-    /// A: `GET …/components`
+    /// `GET …/components`
     Components,
-    /// B: `POST …/issues`; D: `GET …/issues`
+    /// `POST …/issues` (create) and `GET …/issues` (list)
     Issues,
-    /// C: `POST …/issues/external`
+    /// `POST …/issues/external`
     ExternalIssues,
-    /// E: `GET …/issues/summary`
+    /// `GET …/issues/summary`
     IssueSummary,
-    /// F: `POST …/components/{id}/change-status`
+    /// `POST …/components/{id}/change-status`
     ChangeStatus(String),
-    /// G: `GET …/components/{id}/status-changes`
+    /// `GET …/components/{id}/status-changes`
     StatusChanges(String),
-    /// H: `GET …/incidents`
+    /// `GET …/incidents`
     Incidents,
-    /// I: `GET …/status`
+    /// `GET …/status`
     Status,
     /// `GET …/disruptions` (nobl9-go)
     Disruptions,
@@ -112,7 +112,8 @@ impl Route {
         }
     }
 
-    /// The v1.0 endpoints newer instances no longer route (F, G, H).
+    /// The v1.0 endpoints newer instances no longer route: `change-status`,
+    /// `status-changes` and `incidents`.
     pub(crate) fn is_v1_only(&self) -> bool {
         matches!(self, Self::ChangeStatus(_) | Self::StatusChanges(_) | Self::Incidents)
     }

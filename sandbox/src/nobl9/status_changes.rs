@@ -1,5 +1,5 @@
-//! Status changes: `POST …/components/{id}/change-status` (F), the history
-//! `GET …/components/{id}/status-changes` (G), and the change of an
+//! Status changes: `POST …/components/{id}/change-status`, the history
+//! `GET …/components/{id}/status-changes`, and the change of an
 //! external issue's `statusChange`. With `propagateUp` the status is also
 //! set on every ancestor, whose history records `propagatedFrom`. Every
 //! change, propagated or not, feeds the incidents (see `incidents`).
@@ -124,7 +124,7 @@ fn view_by_id(organization: &Organization, id: &str) -> Value {
     organization.status_change(id).map(|change| view(organization, change)).unwrap_or_default()
 }
 
-/// F: 403 without the admin role, 404 for an unknown component, 400 for a
+/// `change-status`: 403 without the admin role, 404 for an unknown component, 400 for a
 /// bad body or a missing or invalid `status` or `propagateUp`. Answers the change, with
 /// `propagated` (ancestors' changes, parent first) when `propagateUp`.
 pub(crate) fn change_status(
@@ -165,7 +165,7 @@ pub(crate) fn change_status(
     Ok(shown)
 }
 
-/// G: `{componentId, history}`, newest first; 404 for an unknown component.
+/// `status-changes`: `{componentId, history}`, newest first; 404 for an unknown component.
 pub(crate) fn history(organization: &Organization, id: &str) -> ApiResult<Value> {
     if organization.component(id).is_none() {
         return Err(component_not_found(id));

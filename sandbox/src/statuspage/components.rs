@@ -55,7 +55,7 @@ impl ComponentInput {
         {
             return Err(ApiError::unprocessable("Name can't be blank"));
         }
-        // The spec's enum also has "": read as "leave unchanged".
+        // The OpenAPI document's enum also has "": read as "leave unchanged".
         let status = fields.string("status")?.flatten().filter(|status| !status.is_empty());
         if let Some(status) = &status
             && !COMPONENT_STATUSES.contains(&status.as_str())

@@ -53,7 +53,7 @@ impl ApiError {
         Self::new(500, message)
     }
 
-    /// `{"error": "..."}` (observed) or `{"message": "..."}` (the spec's
+    /// `{"error": "..."}` (observed) or `{"message": "..."}` (the OpenAPI document's
     /// `ErrorEntity`).
     pub(crate) fn body(&self, key: ErrorKey) -> Value {
         match key {

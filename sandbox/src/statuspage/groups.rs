@@ -13,7 +13,7 @@ use super::routes::Query;
 use super::seed::automation_email;
 use super::timestamp::Ts;
 
-/// `GroupComponent` of the spec (with `components` as the list of member ids
+/// `GroupComponent` of the OpenAPI document (with `components` as the list of member ids
 /// it really is).
 #[derive(Serialize)]
 struct GroupView<'a> {

@@ -23,7 +23,7 @@ const MAX_LIMIT: usize = 100;
 /// Default `per_page` of the filtered lists.
 const DEFAULT_PER_PAGE: usize = 100;
 
-/// `Incident` of the spec as the API shows it.
+/// `Incident` of the OpenAPI document as the API shows it.
 #[derive(Serialize)]
 struct IncidentView<'a> {
     id: &'a str,

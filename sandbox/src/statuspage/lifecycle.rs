@@ -4,7 +4,7 @@
 use super::model::{AffectedComponent, Incident, IncidentUpdate, PageData, Store};
 use super::timestamp::Ts;
 
-/// Component statuses, best to worst (the spec's enum also has `""`, which
+/// Component statuses, best to worst (the OpenAPI document's enum also has `""`, which
 /// the emulator reads as "leave unchanged").
 pub(crate) const COMPONENT_STATUSES: [&str; 5] =
     ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"];

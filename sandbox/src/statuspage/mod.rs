@@ -1,7 +1,8 @@
 //! A faithful local emulator of the Atlassian Statuspage REST API v1
 //! (`https://api.statuspage.io/v1`), mounted with
 //! [`SandboxBuilder::statuspage`](crate::SandboxBuilder::statuspage) under
-//! `/v1`. The official OpenAPI document is kept in `sandbox/specs/`.
+//! `/v1`. The official OpenAPI document is kept in
+//! `sandbox/specs/statuspage-openapi.json`; below, "the OpenAPI document".
 //!
 //! # Served
 //! Every path also takes the legacy `.json` suffix (`/v1/pages/{id}/incidents.json`).
@@ -112,8 +113,8 @@ use self::errors::{ApiError, ApiResult};
 use self::routes::{ApiRequest, ApiResponse};
 use self::state::Emulator;
 use self::timestamp::Ts;
-use crate::mount_context::MountContext;
 use crate::error::SandboxError;
+use crate::mount_context::MountContext;
 use crate::persisted_emulator::PersistedEmulator;
 
 /// Provider name, also the state file section.
@@ -147,7 +148,7 @@ pub enum ErrorKey {
     /// `{"error": "..."}`, as observed from the real API.
     #[default]
     Error,
-    /// `{"message": "..."}`, the spec's `ErrorEntity`.
+    /// `{"message": "..."}`, the OpenAPI document's `ErrorEntity`.
     Message,
 }
 

@@ -25,7 +25,7 @@ pub(crate) struct PageData {
     pub(crate) incidents: Vec<Incident>,
 }
 
-/// `Page` of the spec, field for field.
+/// `Page` of the OpenAPI document, field for field.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub(crate) struct Page {
     pub(crate) id: String,
@@ -75,7 +75,7 @@ pub(crate) struct Page {
     pub(crate) twitter_logo: Option<String>,
 }
 
-/// `Component` of the spec; groups are components with `group: true` whose
+/// `Component` of the OpenAPI document; groups are components with `group: true` whose
 /// members point at them with `group_id`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub(crate) struct Component {
@@ -137,7 +137,7 @@ pub(crate) struct Incident {
     pub(crate) backfilled: bool,
 }
 
-/// `IncidentUpdate` of the spec, field for field.
+/// `IncidentUpdate` of the OpenAPI document, field for field.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub(crate) struct IncidentUpdate {
     pub(crate) id: String,

@@ -1,5 +1,6 @@
-//! Nobl9 emulator: the component tree (A), the status tree (I), status
-//! changes (F) with propagation, parent statuses, and history (G).
+//! Nobl9 emulator: the component tree (`GET …/components`), the status tree
+//! (`GET …/status`), status changes (`POST …/change-status`) with
+//! propagation, parent statuses, and history (`GET …/status-changes`).
 
 use serde_json::{Value, json};
 use statusctl_sandbox::nobl9::{

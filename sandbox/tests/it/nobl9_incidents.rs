@@ -1,4 +1,4 @@
-//! Nobl9 emulator: incidents derived from status changes (H), their
+//! Nobl9 emulator: incidents derived from status changes (`GET …/incidents`), their
 //! durations on the sandbox clock, day grouping, issue counts, and the
 //! disruptions list.
 
@@ -10,7 +10,7 @@ use statusctl_sandbox::nobl9::{
 
 use crate::nobl9_support::{Nobl9, date_of};
 
-/// Every incident of an H answer, in order, checking the day grouping on
+/// Every incident of a `GET …/incidents` answer, in order, checking the day grouping on
 /// the way: each day holds incidents started on it, `count` matches, days
 /// are newest first.
 fn flatten(answer: &Value) -> Vec<Value> {

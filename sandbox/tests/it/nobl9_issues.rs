@@ -1,5 +1,6 @@
-//! Nobl9 emulator: issues (B), external issues (C), the issue list (D),
-//! the summary (E), the active window and auto-detection.
+//! Nobl9 emulator: issues (`POST …/issues`), external issues
+//! (`POST …/issues/external`), the issue list (`GET …/issues`), the summary
+//! (`GET …/issues/summary`), the active window and auto-detection.
 
 use serde_json::{Value, json};
 use statusctl_sandbox::nobl9::{
@@ -26,7 +27,7 @@ async fn history_len(api: &Nobl9, id: &str) -> usize {
     history["history"].as_array().expect("history").len()
 }
 
-/// C with Basic client credentials.
+/// `POST …/issues/external` with Basic client credentials.
 async fn external(api: &Nobl9, body: Value) -> Answer {
     answer(
         api.raw("POST", &format!("{API}/issues/external"))

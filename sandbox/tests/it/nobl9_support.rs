@@ -105,7 +105,7 @@ impl Nobl9 {
         answer.body["access_token"].as_str().expect("a token").to_owned()
     }
 
-    /// F; panics unless 200.
+    /// `POST …/components/{id}/change-status`; panics unless 200.
     pub async fn change_status(&self, id: &str, status: &str, propagate_up: bool, comment: &str) -> Value {
         let body = json!({"status": status, "propagateUp": propagate_up, "comment": comment});
         let answer = self.post(&format!("/components/{id}/change-status"), body).await;
@@ -113,7 +113,7 @@ impl Nobl9 {
         answer.body
     }
 
-    /// B; panics unless 201.
+    /// `POST …/issues`; panics unless 201.
     pub async fn create_issue(&self, component_id: &str, occurred_at: &str) -> Value {
         let body = json!({"componentId": component_id, "occurredAt": occurred_at});
         let answer = self.post("/issues", body).await;
@@ -121,7 +121,7 @@ impl Nobl9 {
         answer.body
     }
 
-    /// H with an optional `ongoing`; panics unless 200.
+    /// `GET …/incidents` with an optional `ongoing`; panics unless 200.
     pub async fn incidents(&self, query: &str) -> Value {
         let answer = self.get(&format!("/incidents{query}")).await;
         assert_eq!(answer.status, 200, "{:?}", answer.body);
