@@ -9,6 +9,9 @@ pub struct SearchDir {
     pub origin: &'static str,
 }
 
+/// The origin of the directories named with `--plugin-dir`.
+pub const FLAG_ORIGIN: &str = "--plugin-dir";
+
 /// Inputs that decide the search path (kept apart from the process so tests and embedders
 /// can pass their own).
 #[derive(Debug, Clone, Default)]
@@ -38,7 +41,7 @@ pub fn user_plugin_dir(name: &str, xdg_data_home: Option<PathBuf>, home: Option<
 pub fn search_path(inputs: &SearchPathInputs) -> Vec<SearchDir> {
     let mut dirs = Vec::new();
     for dir in &inputs.flag_dirs {
-        dirs.push(SearchDir { path: dir.clone(), origin: "--plugin-dir" });
+        dirs.push(SearchDir { path: dir.clone(), origin: FLAG_ORIGIN });
     }
     if let Some(var) = &inputs.path_var {
         for dir in std::env::split_paths(var).filter(|p| !p.as_os_str().is_empty()) {
@@ -78,7 +81,10 @@ pub fn library_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn is_library_name(path: &Path) -> bool {
+/// Whether discovery would consider a file with this name: the platform's library extension
+/// (`.so`, `.dylib`, `.dll`), not hidden. `plugins install` refuses other names, so nothing
+/// is installed that the search would then skip.
+pub fn is_library_name(path: &Path) -> bool {
     let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
     !hidden && path.extension().and_then(|e| e.to_str()) == Some(std::env::consts::DLL_EXTENSION)
 }

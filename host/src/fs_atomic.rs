@@ -22,11 +22,6 @@ pub fn write(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
     result
 }
 
-/// Copies `from` to `to` atomically with the given Unix mode.
-pub fn copy(from: &Path, to: &Path, mode: u32) -> std::io::Result<()> {
-    write(to, &std::fs::read(from)?, mode)
-}
-
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;

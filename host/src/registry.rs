@@ -16,6 +16,9 @@ pub enum Status {
     Incompatible,
     Invalid,
     Duplicate,
+    /// Loadable, but a plugin from `--plugin-dir` serves its namespace: the named directory
+    /// wins quietly (a note at `-v`).
+    Shadowed,
     Insecure,
 }
 
@@ -26,6 +29,7 @@ impl Status {
             Status::Incompatible => "incompatible",
             Status::Invalid => "invalid",
             Status::Duplicate => "duplicate",
+            Status::Shadowed => "shadowed",
             Status::Insecure => "insecure",
         }
     }
@@ -113,6 +117,13 @@ fn file_name_names(path: &Path, namespace: &str) -> bool {
         .is_some_and(|stem| stem == namespace || stem.ends_with(&format!("_{namespace}")))
 }
 
+/// Whether a plugin found in `winner_origin` quietly takes a namespace from one found later
+/// in `loser_origin`: only a directory named with `--plugin-dir` does so, and only over the
+/// other levels of the search path (two files within one level are a real duplicate).
+fn shadows(winner_origin: &str, loser_origin: &str) -> bool {
+    winner_origin == discovery::FLAG_ORIGIN && loser_origin != discovery::FLAG_ORIGIN
+}
+
 fn load_one(
     path: &Path,
     origin: &'static str,
@@ -157,16 +168,32 @@ fn load_one(
         Ok(loaded) => {
             let namespace = loaded.manifest.namespace.clone();
             if let Some((winner, _)) = registry.plugin(&namespace) {
-                let why = format!("namespace `{namespace}` is already provided by {}", winner.path.display());
-                warnings.push(Warning {
-                    line: format!(
-                        "skipped plugin {}: {why}, which comes first in the search path",
+                if shadows(winner.origin, origin) {
+                    // The user named the directory to use: that is a choice, not a mistake.
+                    let dir = winner.path.parent().unwrap_or(Path::new("."));
+                    tracing::debug!(
+                        "{namespace} from {} shadows the one at {}",
+                        dir.display(),
                         path.display()
-                    ),
-                    detail: None,
-                });
-                record.status = Status::Duplicate;
-                record.reason = Some(why);
+                    );
+                    record.status = Status::Shadowed;
+                    record.reason = Some(format!(
+                        "namespace `{namespace}` is served by {} (--plugin-dir)",
+                        winner.path.display()
+                    ));
+                } else {
+                    let why =
+                        format!("namespace `{namespace}` is already provided by {}", winner.path.display());
+                    warnings.push(Warning {
+                        line: format!(
+                            "skipped plugin {}: {why}, which comes first in the search path",
+                            path.display()
+                        ),
+                        detail: None,
+                    });
+                    record.status = Status::Duplicate;
+                    record.reason = Some(why);
+                }
             } else {
                 record.module = Some(loaded.module);
             }

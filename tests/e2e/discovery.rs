@@ -33,12 +33,57 @@ fn search_order_is_flag_then_variable_then_user_then_prefix_then_exe_dir() {
         origins(&run),
         [
             ("dup".into(), "ok".into(), "--plugin-dir".into()),
-            ("testkit".into(), "duplicate".into(), "plugin path variable".into()),
+            ("testkit".into(), "shadowed".into(), "plugin path variable".into()),
             ("panicky".into(), "ok".into(), "user plugin dir".into()),
         ]
     );
-    // The duplicate loses: the first in the search path serves the namespace.
+    // The first in the search path serves the namespace.
     w.run(&["--plugin-dir", &flag, "testkit:echo"]).ok().stdout_is("from the duplicate\n");
+}
+
+#[test]
+fn a_plugin_dir_named_on_the_command_line_shadows_installed_plugins_quietly() {
+    let w = World::new().without_plugin_dir();
+    let installed = w.add_plugin_to("testkit", &w.path("data/statusctl/plugins"));
+    let next_to_exe = w.add_plugin_to("testkit", &w.path("bin"));
+    let flag_dir = w.path("flag");
+    w.add_plugin_to("dup", &flag_dir);
+    let flag = flag_dir.display().to_string();
+
+    // The named directory wins, and nothing is said at the default verbosity.
+    w.run(&["--plugin-dir", &flag, "testkit:echo"]).ok().stdout_is("from the duplicate\n").stderr_lines(0);
+    // -v says so, once per shadowed file.
+    let run = w.run(&["-v", "--plugin-dir", &flag, "testkit:echo"]);
+    run.ok()
+        .stdout_is("from the duplicate\n")
+        .stderr_has(&format!("debug: testkit from {flag} shadows the one at {}\n", installed.display()))
+        .stderr_has(&format!("debug: testkit from {flag} shadows the one at {}\n", next_to_exe.display()))
+        .stderr_lacks("warning");
+    let run = w.run(&["--plugin-dir", &flag, "plugins", "list", "-f", "json"]);
+    run.ok().stderr_lines(0);
+    assert_eq!(
+        origins(&run),
+        [
+            ("dup".into(), "ok".into(), "--plugin-dir".into()),
+            ("testkit".into(), "shadowed".into(), "user plugin dir".into()),
+            ("testkit".into(), "shadowed".into(), "executable dir".into()),
+        ]
+    );
+
+    // Without the flag, the two installed copies are a real duplicate, reported as before.
+    let run = w.run(&["testkit:echo-args", "-t", "x"]);
+    run.ok().stdout_has("title: x").stderr_lines(1).stderr_has(&format!(
+        "warning: skipped plugin {}: namespace `testkit` is already provided by {}",
+        next_to_exe.display(),
+        installed.display()
+    ));
+    // Two files for one namespace in the named directory itself are a duplicate too.
+    let second = w.add_plugin_to("testkit", &flag_dir);
+    let run = w.run(&["--plugin-dir", &flag, "testkit:echo"]);
+    run.ok().stdout_is("from the duplicate\n").stderr_lines(1).stderr_has(&format!(
+        "warning: skipped plugin {}: namespace `testkit` is already provided by ",
+        second.display()
+    ));
 }
 
 #[test]

@@ -17,6 +17,10 @@ fn the_install_script_lays_out_a_prefix_the_binary_understands() {
     let plugin = real_plugin("statuspage");
     std::fs::copy(&plugin, out_dir.join(plugin.file_name().unwrap())).unwrap();
     std::fs::write(out_dir.join("libother.so"), b"not ours").unwrap();
+    // Other libraries named like ours are not bundled either: a test plugin, a stray build.
+    let stray = test_plugin("testkit");
+    std::fs::copy(&stray, out_dir.join(stray.file_name().unwrap())).unwrap();
+    std::fs::copy(&stray, out_dir.join(lib_name("statusctl_stray"))).unwrap();
     let prefix = w.path("prefix");
     let out = Command::new("bash")
         .arg(repo_root().join("scripts/install"))
@@ -25,7 +29,10 @@ fn the_install_script_lays_out_a_prefix_the_binary_understands() {
         .env("CARGO_TARGET_DIR", w.path("target"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The Nobl9 plugin was not built here: said, not silently skipped.
+    assert!(stderr.contains(&format!("{} not found", lib_name("statusctl_nobl9"))), "{stderr}");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!(

@@ -436,3 +436,81 @@ fn a_secret_the_plugin_read_itself_is_scrubbed_once_it_tells_the_host() {
     assert_ne!(run.code, 0);
     run.never_shows("file-secret-987654");
 }
+
+/// The advice `secrets set` gives when it stores nothing (for service `testkit-token`).
+const INSTEAD: &str = "; nothing stored. Give it another way: the environment variable TESTKIT_TOKEN (or \
+                       TESTKIT_TOKEN_FILE naming a file that holds it), or `token` (or `token_file`) in the \
+                       `testkit` settings of a profile";
+
+#[test]
+fn a_store_that_cannot_be_written_stores_nothing_and_says_what_to_do_instead() {
+    // The test keyring file under a path that cannot hold it (its "directory" is a file):
+    // writing fails whoever runs the test, root included.
+    let w = World::with(&["testkit"]);
+    let blocker = w.write("not-a-dir", "a file\n");
+    let file = blocker.join("keyring.json");
+    let w = w.env("STATUSCTL_TEST_KEYRING_FILE", &file.display().to_string());
+    let run = w.run_with_stdin(&["secrets", "set", "testkit-token", "--user", "tester"], "kr-secret-31313\n");
+    run.code(4).stdout_is("").stderr_lines(1).never_shows("kr-secret-31313");
+    run.stderr_has(&format!(
+        "error: could not store the secret for testkit-token (user tester) in the test keyring file {}: {}: ",
+        file.display(),
+        file.display()
+    ))
+    .stderr_has(INSTEAD);
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "a file\n", "nothing written");
+    let json = w.run_with_stdin(
+        &["-f", "json", "secrets", "set", "testkit-token", "--user", "tester"],
+        "kr-secret-31313\n",
+    );
+    assert_eq!(json.code(4).json()["error"]["kind"], "config");
+    // Nothing anyone could find: neither `secrets check` nor the plugin.
+    w.run(&["secrets", "check", "testkit-token", "--user", "tester"]).code(4);
+    w.run(&["testkit:secret"]).code(4).stderr_has("no testkit token");
+}
+
+/// The OS keyring for real (Linux keyutils), as the process finds it: either `secrets set`
+/// stores the secret where `check`, the plugin and `delete` find it, or (in a container or CI
+/// job without a session keyring it may write to) it stores nothing, exits 4 and says what to
+/// do instead. Never "stored" for a secret nobody can read back.
+#[test]
+fn the_real_keyring_either_keeps_the_secret_or_says_plainly_it_did_not() {
+    if !cfg!(target_os = "linux") {
+        eprintln!("the_real_keyring_either_keeps_the_secret_or_says_plainly_it_did_not: Linux only");
+        return;
+    }
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let user = format!("e2e-{}-{nanos}", std::process::id());
+    let secret = format!("kr-HONEST-{nanos}-secret");
+    let w = World::with(&["testkit"]);
+    let real = |args: &[&str], stdin: &str| {
+        let mut cmd = w.command(args);
+        cmd.env_remove("STATUSCTL_TEST_KEYRING_FILE").stdin(Stdio::piped()).stdout(Stdio::piped());
+        let mut child = cmd.stderr(Stdio::piped()).spawn().expect("start statusctl");
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let set = real(&["secrets", "set", "testkit-token", "--user", &user], &format!("{secret}\n"));
+    set.never_shows(&secret);
+    let check = real(&["secrets", "check", "testkit-token", "--user", &user], "");
+    if set.code == 0 {
+        set.stdout_is(&format!("stored the secret for testkit-token (user {user}) in the OS keyring\n"));
+        check.ok();
+        real(&["testkit:secret", "--keychain-user", &user], "").ok();
+        real(&["secrets", "delete", "testkit-token", "--user", &user], "").ok().stdout_has("deleted");
+    } else {
+        set.code(4).stdout_is("").stderr_lines(1).stderr_has(&format!(
+            "error: could not store the secret for testkit-token (user {user}) in the OS keyring: "
+        ));
+        set.stderr_has(INSTEAD);
+        check.code(4).stderr_has("not found");
+        real(&["testkit:secret", "--keychain-user", &user], "").code(4);
+    }
+    assert!(!w.path("keyring.json").exists(), "the test keyring file was not used");
+}

@@ -6,7 +6,7 @@ use statusctl_plugin_api::Output;
 
 use super::Context;
 use crate::error::HostError;
-use crate::services::secrets::{SecretStore, login_name};
+use crate::services::secrets::{SecretStore, StoreError, login_name};
 
 pub fn command() -> Command {
     let service = || {
@@ -53,7 +53,9 @@ pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     match sub {
         "set" => {
             let secret = read_secret(&service, &user)?;
-            store.set(&service, &user, &secret).map_err(store_err)?;
+            store
+                .set_verified(&service, &user, &secret)
+                .map_err(|e| not_stored(&store, &service, &user, &e, cx))?;
             Ok(said(
                 format!("stored the secret for {service} (user {user}) in {}", store.describe()),
                 json!({"service": service, "user": user, "stored": true}),
@@ -97,6 +99,37 @@ pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         }
         other => Err(HostError::Usage(format!("unknown secrets subcommand `{other}`"))),
     }
+}
+
+/// Why `secrets set` stored nothing, and where the secret can go instead: the plugins read
+/// a variable and a profile key before the keyring, named after the service by convention
+/// (`statuspage-token` → `STATUSPAGE_TOKEN`, profile key `token` of `statuspage`).
+fn not_stored(
+    store: &SecretStore,
+    service: &str,
+    user: &str,
+    err: &StoreError,
+    cx: &Context<'_>,
+) -> HostError {
+    let why = match err {
+        StoreError::Keyring(why) | StoreError::NotKept(why) => why.clone(),
+        StoreError::File { path, message } => format!("{}: {message}", path.display()),
+    };
+    let var = service.to_uppercase().replace(['-', '.', ' '], "_");
+    let profile = match service.split_once('-') {
+        Some((ns, key)) if !ns.is_empty() && !key.is_empty() => {
+            let key = key.replace('-', "_");
+            format!("`{key}` (or `{key}_file`) in the `{ns}` settings of a profile")
+        }
+        _ => "the plugin's setting in a profile".to_string(),
+    };
+    let config = cx.config_path.map(|p| format!(" ({})", p.display())).unwrap_or_default();
+    HostError::Config(format!(
+        "could not store the secret for {service} (user {user}) in {}: {why}; nothing stored. \
+         Give it another way: the environment variable {var} (or {var}_FILE naming a file that holds it), \
+         or {profile}{config}",
+        store.describe()
+    ))
 }
 
 fn said(text: String, data: serde_json::Value) -> Output {

@@ -23,7 +23,16 @@ pub enum StoreError {
     Keyring(String),
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    /// The store said yes but the secret is not where a later lookup finds it.
+    #[error("{0}")]
+    NotKept(String),
 }
+
+#[cfg(target_os = "linux")]
+const REFUSED: &str = "the kernel keyring (keyutils) refused to store it: there is no session keyring this \
+                       process may write to (usual in containers, CI jobs and services)";
+#[cfg(not(target_os = "linux"))]
+const REFUSED: &str = "the keyring refused to store it";
 
 impl SecretStore {
     /// The real environment only: a `.env` in whatever directory the user stands in must
@@ -55,15 +64,37 @@ impl SecretStore {
 
     pub fn set(&self, service: &str, user: &str, secret: &str) -> Result<(), StoreError> {
         match self {
-            SecretStore::Keyring => {
-                entry(service, user)?.set_password(secret).map_err(|e| StoreError::Keyring(e.to_string()))
-            }
+            SecretStore::Keyring => entry(service, user)?.set_password(secret).map_err(|err| match err {
+                // keyutils reports a refused `add_key` (EACCES: no usable session keyring,
+                // as in most containers, CI jobs and services) as "no entry".
+                keyring::Error::NoEntry => StoreError::Keyring(REFUSED.into()),
+                err => StoreError::Keyring(err.to_string()),
+            }),
             SecretStore::TestFile(path) => {
                 let mut all = read_file(path)?;
                 all.insert(key(service, user), secret.to_owned());
                 write_file(path, &all)
             }
         }
+    }
+
+    /// Stores a secret, then reads it back through this same store (same service and user),
+    /// as `secrets check`, `secrets delete` and the plugins will: `Ok` only if they will find
+    /// it. On failure, a copy this call left behind is taken back, so nothing is stored (an
+    /// older secret under the same name is kept when the store never took the new one).
+    pub fn set_verified(&self, service: &str, user: &str, secret: &str) -> Result<(), StoreError> {
+        let outcome = self.set(service, user, secret).and_then(|()| match self.get(service, user) {
+            Ok(Some(found)) if found == secret => Ok(()),
+            Ok(Some(_)) => Err(StoreError::NotKept("reading it back gave another value".into())),
+            Ok(None) => Err(StoreError::NotKept("it was accepted but could not be read back".into())),
+            Err(err) => {
+                Err(StoreError::NotKept(format!("it was accepted but reading it back failed: {err}")))
+            }
+        });
+        if outcome.is_err() && matches!(self.get(service, user), Ok(Some(found)) if found == secret) {
+            let _ = self.delete(service, user);
+        }
+        outcome
     }
 
     /// Returns whether there was something to delete.
@@ -197,5 +228,24 @@ mod tests {
         assert!(store.delete("svc", "me").unwrap());
         assert!(!store.delete("svc", "me").unwrap());
         assert!(look(&no_env, &empty, &empty).is_none());
+    }
+}
+
+#[cfg(test)]
+mod store_tests {
+    use super::*;
+
+    #[test]
+    fn set_verified_keeps_the_secret_or_stores_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SecretStore::TestFile(tmp.path().join("k.json"));
+        store.set_verified("svc", "me", "s3cret").unwrap();
+        assert_eq!(store.get("svc", "me").unwrap().as_deref(), Some("s3cret"));
+        // A file where its directory should be: refused whoever runs the test, root included.
+        let blocker = tmp.path().join("file");
+        std::fs::write(&blocker, "x").unwrap();
+        let broken = SecretStore::TestFile(blocker.join("k.json"));
+        assert!(matches!(broken.set_verified("svc", "me", "s3cret"), Err(StoreError::File { .. })));
+        assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "x");
     }
 }
