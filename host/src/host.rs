@@ -197,12 +197,12 @@ impl Host {
         let mut reserved_names: Vec<String> =
             cfg.builtins.iter().map(|b| b.command.get_name().to_string()).collect();
         reserved_names.extend(["help".to_string(), cfg.identity.name.clone()]);
-        let reserved = Reserved { namespaces: &reserved_names, flags: globals::RESERVED_FLAGS };
+        let reserved = Reserved { namespaces: &reserved_names };
         let (registry, warnings) = Registry::discover(
             discovery::search_path(&inputs),
             &LoadOptions {
                 allow_insecure: scan.allow_insecure,
-                reserved: Reserved { namespaces: &reserved_names, flags: globals::RESERVED_FLAGS },
+                reserved: Reserved { namespaces: &reserved_names },
             },
         );
         for warning in warnings {
@@ -401,7 +401,7 @@ fn unknown_command(argv: &[String], root: &clap::Command) -> Option<String> {
             continue;
         }
         if arg.starts_with('-') {
-            skip = globals::VALUE_FLAGS.contains(&arg.as_str());
+            skip = globals::value_flags().iter().any(|f| f == arg.as_str());
             continue;
         }
         if root.find_subcommand(arg).is_none() {

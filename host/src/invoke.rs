@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 
 use clap::ArgMatches;
+use serde_json::{Map, Value};
 use statusctl_plugin_api::{CommandDecl, Error, ErrorKind, Invocation, Manifest, Output, abi::PluginModRef};
 
 use crate::cli::globals::{Format, GlobalOptions};
@@ -14,6 +15,7 @@ use crate::services::config::{ActiveProfile, Config};
 use crate::services::dry_run::{self, PlannedRequest};
 use crate::services::env::EnvView;
 use crate::services::http::HttpEngine;
+use crate::services::inputs::HostInputs;
 use crate::services::redact::Redactor;
 use crate::services::secrets::SecretStore;
 
@@ -41,13 +43,19 @@ pub enum Produced {
 pub fn run(call: PluginCall<'_>) -> Result<Produced, HostError> {
     let settings =
         call.profile.map(|p| call.config.settings(&p.name, &call.manifest.namespace)).unwrap_or_default();
-    let resolved = resolve::resolve(call.decl, call.matches, call.env, &settings)?;
+    let store = SecretStore::from_process_env();
+    let inputs = HostInputs {
+        env: call.env,
+        profile: call.profile.map(|p| (p.name.as_str(), &settings)),
+        store: &store,
+    };
+    let resolved = resolve::resolve(call.decl, call.matches, &inputs)?;
     for secret in &resolved.secrets {
         call.redactor.add(secret);
     }
     let invocation = Invocation {
         command: call.decl.name.clone(),
-        args: statusctl_plugin_api::Args(resolved.args.clone()),
+        args: statusctl_plugin_api::Args(resolved.values.clone()),
         format: match call.globals.format {
             Format::Json => "json".into(),
             Format::Text => "text".into(),
@@ -55,7 +63,7 @@ pub fn run(call: PluginCall<'_>) -> Result<Produced, HostError> {
         dry_run: call.globals.dry_run,
         verbosity: call.globals.verbosity,
         profile: call.profile.map(|p| p.name.clone()),
-        settings: settings.clone(),
+        settings: without_secrets(&settings, call.manifest),
         host_name: call.host_name.to_string(),
     };
     let session = Session {
@@ -63,13 +71,13 @@ pub fn run(call: PluginCall<'_>) -> Result<Produced, HostError> {
         env: call.env,
         settings,
         profile: call.profile.map(|p| p.name.clone()),
-        args: resolved.args,
-        flag_names: resolved.flag_names,
+        args: resolved,
         redactor: call.redactor.clone(),
         dry_run: call.globals.dry_run,
         planned: RefCell::new(Vec::new()),
         http: call.http,
-        store: SecretStore::from_process_env(),
+        store,
+        handed_out: RefCell::new(Vec::new()),
     };
     let json = serde_json::to_string(&invocation).map_err(|e| HostError::Internal(e.to_string()))?;
     let host = statusctl_plugin_api::Host::from_services(&session);
@@ -97,6 +105,21 @@ pub fn run(call: PluginCall<'_>) -> Result<Produced, HostError> {
             Err(HostError::Plugin(err))
         }
     }
+}
+
+/// The profile table a plugin is given: its own namespace's, without secrets. A secret is
+/// read through the secret service (whose chain includes the profile), so a plugin never
+/// holds a secret it did not ask for: keys of arguments declared secret, their `_file`
+/// forms, and keys whose names say they hold a credential.
+fn without_secrets(settings: &Map<String, Value>, manifest: &Manifest) -> Map<String, Value> {
+    let secret_ids: Vec<&str> =
+        manifest.commands.iter().flat_map(|c| &c.args).filter(|a| a.secret).map(|a| a.id.as_str()).collect();
+    let secretish = |key: &str| {
+        let stem = key.strip_suffix("_file").unwrap_or(key);
+        secret_ids.contains(&stem)
+            || ["token", "secret", "password", "api_key", "apikey"].iter().any(|w| stem.contains(w))
+    };
+    settings.iter().filter(|(k, _)| !secretish(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// Renders a dry-run plan.

@@ -31,10 +31,10 @@ impl LoadError {
     }
 }
 
-/// Names a manifest may not take: built-in commands and global flags belong to the host.
+/// Namespaces a manifest may not take: the host's built-in commands (the global flags are
+/// the SDK's `HOST_FLAGS`, checked by the same function).
 pub struct Reserved<'a> {
     pub namespaces: &'a [String],
-    pub flags: &'a [&'a str],
 }
 
 /// Loads `path` once, with abi_stable's per-file header loading (the per-type loaders cache
@@ -72,22 +72,10 @@ fn check_version(plugin: &str) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn check_manifest(manifest: &Manifest, reserved: &Reserved<'_>) -> Result<(), String> {
-    manifest.validate().map_err(|e| format!("its manifest breaks the naming rules: {e}"))?;
-    if reserved.namespaces.iter().any(|n| n == &manifest.namespace) {
-        return Err(format!("its namespace `{}` is the name of a built-in command", manifest.namespace));
-    }
-    for cmd in &manifest.commands {
-        for arg in &cmd.args {
-            if let Some(flag) = arg.spellings().into_iter().find(|s| reserved.flags.contains(&s.as_str())) {
-                return Err(format!(
-                    "its command `{}` declares `{flag}`, which is a global flag of the host",
-                    cmd.name
-                ));
-            }
-        }
-    }
-    Ok(())
+/// The one manifest check of the SDK, with this host's built-in command names.
+pub fn check_manifest(manifest: &Manifest, reserved: &Reserved<'_>) -> Result<(), String> {
+    let namespaces: Vec<&str> = reserved.namespaces.iter().map(String::as_str).collect();
+    manifest.check(&namespaces).map_err(|e| format!("its manifest is refused: {e}"))
 }
 
 fn describe(err: &LibraryError) -> LoadError {

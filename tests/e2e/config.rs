@@ -203,7 +203,9 @@ fn config_show_names_every_source_and_masks_secrets() {
         run.stdout
     );
     assert!(
-        run.stdout.ends_with("testkit:\n  page = page-a  (profile `a`)\n  token = ***  (profile `a`)\n"),
+        run.stdout.ends_with(
+            "testkit:\n  page = page-a  (profile a, key page)\n  token = ***  (profile a, key token)\n"
+        ),
         "{}",
         run.stdout
     );
@@ -216,8 +218,9 @@ fn config_show_names_every_source_and_masks_secrets() {
     run.ok().never_shows("env-secret-456").never_shows("supersecret-token-123");
     run.stdout_has(&format!("profile: b (from STATUSCTL_PROFILE in {dotenv})\n"));
     assert!(
-        run.stdout
-            .ends_with("testkit:\n  page = page-b  (profile `b`)\n  token = ***  (env TESTKIT_TOKEN)\n"),
+        run.stdout.ends_with(
+            "testkit:\n  page = page-b  (profile b, key page)\n  token = ***  (env TESTKIT_TOKEN)\n"
+        ),
         "{}",
         run.stdout
     );
@@ -232,7 +235,7 @@ fn config_show_names_every_source_and_masks_secrets() {
     assert_eq!(
         data["settings"],
         json!({"testkit": {
-            "page": {"value": "page-a", "source": "profile `a`"},
+            "page": {"value": "page-a", "source": "profile a, key page"},
             "token": {"value": "***", "source": "env TESTKIT_TOKEN"}
         }})
     );

@@ -196,7 +196,7 @@ fn the_chain_order_is_flag_env_dotenv_profile_keyring() {
     check(&[], &env, "env TESTKIT_TOKEN", "ev-token-44444");
     check(&[], &[], &format!("TESTKIT_TOKEN in {}", w.cwd.join(".env").display()), "de-token-33333");
     std::fs::remove_file(dotenv).unwrap();
-    check(&[], &[], "profile `p` (token)", "pf-token-22222");
+    check(&[], &[], "profile p, key token", "pf-token-22222");
     write_profile(&w, "page = \"abc\"");
     check(&[], &[], "keyring (testkit-token, user tester)", "kr-token-11111");
     w.run(&["secrets", "delete", "testkit-token", "--user", "tester"]).ok();

@@ -1,12 +1,15 @@
 use std::collections::BTreeMap;
 
 use clap::{ArgMatches, Command};
-use serde_json::{Value, json};
-use statusctl_plugin_api::Output;
+use serde_json::{Map, Value, json};
+use statusctl_plugin_api::resolve;
+use statusctl_plugin_api::{ArgDecl, CommandDecl, Output};
 
 use super::Context;
 use crate::error::HostError;
+use crate::services::inputs::HostInputs;
 use crate::services::redact::MASK;
+use crate::services::secrets::SecretStore;
 
 pub fn command() -> Command {
     Command::new("show").about("Print the effective settings and where each comes from (secrets masked)")
@@ -26,27 +29,30 @@ pub fn run(_m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         let settings =
             active.as_ref().map(|p| config.settings(&p.name, &manifest.namespace)).unwrap_or_default();
         let entry = namespaces.entry(manifest.namespace.clone()).or_default();
+        let store = SecretStore::from_process_env();
+        let inputs = HostInputs {
+            env: cx.env,
+            profile: active.as_ref().map(|p| (p.name.as_str(), &settings)),
+            store: &store,
+        };
         for arg in manifest.commands.iter().flat_map(|c| &c.args) {
-            if entry.contains_key(&arg.id) {
+            if entry.contains_key(&arg.id) || (arg.env.is_none() && !arg.from_profile) {
                 continue;
             }
-            let shown = |raw: String| if arg.secret { MASK.to_string() } else { raw };
-            let from_env = arg
-                .env
-                .as_ref()
-                .and_then(|var| cx.env.get_with_source(var).map(|(v, s)| (v, cx.env.describe(var, s))));
-            let setting = if let Some((value, source)) = from_env {
-                Some(Setting { value: shown(value), source })
-            } else if let (true, Some(value), Some(p)) = (arg.from_profile, settings.get(&arg.id), &active) {
-                Some(Setting { value: shown(plain(value)), source: format!("profile `{}`", p.name) })
-            } else {
-                arg.default
-                    .clone()
-                    .filter(|_| arg.env.is_some() || arg.from_profile)
-                    .map(|d| Setting { value: d, source: "default".into() })
+            // The one resolution function, on this argument alone and with nothing given on
+            // the command line: what a command would get, and from where.
+            let alone = CommandDecl::new("show", "").arg(ArgDecl { required: false, ..arg.clone() });
+            let resolved = match resolve::resolve_args(&alone, &Map::new(), &inputs) {
+                Ok(resolved) => resolved,
+                Err(err) => {
+                    entry.insert(arg.id.clone(), Setting { value: "(invalid)".into(), source: err.message });
+                    continue;
+                }
             };
-            if let Some(setting) = setting {
-                entry.insert(arg.id.clone(), setting);
+            if let (Some(value), Some(source)) = (resolved.values.get(&arg.id), resolved.sources.get(&arg.id))
+            {
+                let value = if arg.secret { MASK.to_string() } else { plain(value) };
+                entry.insert(arg.id.clone(), Setting { value, source: source.to_string() });
             }
         }
         // Keys the profile holds that no argument declares (still passed to the plugin).
@@ -55,7 +61,7 @@ pub fn run(_m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
                 let secretish = ["token", "secret", "password", "key"].iter().any(|w| key.contains(w));
                 Setting {
                     value: if secretish { MASK.into() } else { plain(&value) },
-                    source: format!("profile `{}`", active.as_ref().map_or("", |p| p.name.as_str())),
+                    source: format!("profile {}, key {key}", active.as_ref().map_or("", |p| p.name.as_str())),
                 }
             });
         }

@@ -4,7 +4,7 @@
 
 use statusctl_plugin_api::Manifest;
 
-use super::globals::VALUE_FLAGS;
+use super::globals::value_flags;
 
 /// The command names and dash spellings of the loaded plugins.
 pub struct Rewriter<'a> {
@@ -38,7 +38,7 @@ impl Rewriter<'_> {
                     out.push(long);
                     continue;
                 }
-                skip_value = VALUE_FLAGS.contains(&arg.as_str());
+                skip_value = value_flags().iter().any(|f| f == arg.as_str());
                 out.push(arg);
                 continue;
             }

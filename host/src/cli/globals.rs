@@ -13,32 +13,21 @@ pub enum Format {
     Json,
 }
 
-/// Spellings plugins may not declare.
-pub const RESERVED_FLAGS: &[&str] = &[
-    "-f",
-    "--format",
-    "--out-file",
-    "-v",
-    "--verbose",
-    "-q",
-    "--quiet",
-    "--dry-run",
-    "--plugin-dir",
-    "--config",
-    "--profile",
-    "--no-color",
-    "--max-wait",
-    "--ca-file",
-    "--allow-insecure-plugins",
-    "-h",
-    "--help",
-    "-V",
-    "--version",
-];
+/// Global flags that take a value (for finding the command name in argv), derived from
+/// the one definition in [`args`].
+pub fn value_flags() -> &'static [String] {
+    static FLAGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FLAGS
+        .get_or_init(|| args().iter().filter(|a| a.get_action().takes_values()).flat_map(spellings).collect())
+}
 
-/// Global flags that take a value (for finding the command name in argv).
-pub const VALUE_FLAGS: &[&str] =
-    &["-f", "--format", "--out-file", "--plugin-dir", "--config", "--profile", "--max-wait", "--ca-file"];
+/// Every spelling of a global argument (`-f`, `--format`).
+fn spellings(arg: &Arg) -> Vec<String> {
+    let mut all: Vec<String> =
+        arg.get_short_and_visible_aliases().into_iter().flatten().map(|c| format!("-{c}")).collect();
+    all.extend(arg.get_long_and_visible_aliases().into_iter().flatten().map(|l| format!("--{l}")));
+    all
+}
 
 pub fn args() -> Vec<Arg> {
     let global = |arg: Arg| arg.global(true).help_heading("Global options");
@@ -208,6 +197,21 @@ mod tests {
 
     fn argv(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
+    }
+
+    /// The SDK refuses plugins that declare the host's flags: its list must be this
+    /// definition's (plus clap's own help and version).
+    #[test]
+    fn the_sdk_reserves_exactly_these_flags() {
+        let mut ours: Vec<String> = args().iter().flat_map(spellings).collect();
+        ours.extend(["-h", "--help", "-V", "--version"].map(String::from));
+        ours.sort();
+        let mut sdk: Vec<String> = statusctl_plugin_api::HOST_FLAGS.iter().map(|s| s.to_string()).collect();
+        sdk.sort();
+        assert_eq!(ours, sdk);
+        assert!(
+            value_flags().iter().any(|f| f == "--plugin-dir") && !value_flags().iter().any(|f| f == "-v")
+        );
     }
 
     #[test]

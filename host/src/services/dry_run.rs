@@ -28,10 +28,6 @@ impl PlannedRequest {
 }
 
 /// Whether `--dry-run` lets this request through: reads, and what the plugin marked safe.
-pub fn may_send(req: &HttpRequest) -> bool {
-    req.sent_under_dry_run()
-}
-
 /// The text form: each request as method and URL, headers, a blank line and the body.
 pub fn render_text(planned: &[PlannedRequest]) -> String {
     let mut out = String::from("dry run: nothing was sent; this is what would be:\n");

@@ -38,7 +38,13 @@ impl EnvView {
 
     /// A fixed environment (for tests and embedders).
     pub fn fixed(process: HashMap<String, String>, dotenv: HashMap<String, String>) -> Self {
-        Self { process: Some(process), dotenv, dotenv_path: None }
+        let dotenv_path = (!dotenv.is_empty()).then(|| PathBuf::from("./.env"));
+        Self { process: Some(process), dotenv, dotenv_path }
+    }
+
+    /// The `.env` file that was read, if any.
+    pub fn dotenv_path(&self) -> Option<&Path> {
+        self.dotenv_path.as_deref()
     }
 
     pub fn get(&self, name: &str) -> Option<String> {

@@ -1,10 +1,12 @@
-//! The services the host lends to plugins, behind the one ABI entry point.
+//! The services the host lends to plugins: the typed protocol of
+//! `statusctl_plugin_api::services`, implemented over the host's engines.
 
 pub mod clock;
 pub mod config;
 pub mod dry_run;
 pub mod env;
 pub mod http;
+pub mod inputs;
 pub mod log;
 pub mod pacing;
 pub mod redact;
@@ -12,17 +14,18 @@ pub mod secrets;
 pub mod wait;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use abi_stable::std_types::{RResult, RStr, RString};
 use serde_json::{Map, Value};
-use statusctl_plugin_api::abi::{AbiError, HostServices};
-use statusctl_plugin_api::{Error, HttpRequest, LogLevel, SecretRequest};
+use statusctl_plugin_api::resolve::{self, ResolvedArgs};
+use statusctl_plugin_api::services::Services;
+use statusctl_plugin_api::{
+    Error, ErrorKind, HttpRequest, HttpResponse, LogLevel, SecretRequest, SecretValue,
+};
 
 use self::dry_run::PlannedRequest;
 use self::env::EnvView;
 use self::http::HttpEngine;
+use self::inputs::HostInputs;
 use self::redact::Redactor;
 use self::secrets::SecretStore;
 
@@ -30,49 +33,44 @@ use self::secrets::SecretStore;
 pub struct Session<'a> {
     pub namespace: String,
     pub env: &'a EnvView,
+    /// This namespace's table in the active profile (secrets included: the secret chain
+    /// reads them; the plugin itself is given the table without them).
     pub settings: Map<String, Value>,
     pub profile: Option<String>,
-    pub args: Map<String, Value>,
-    pub flag_names: BTreeMap<String, String>,
+    pub args: ResolvedArgs,
     pub redactor: Redactor,
     pub dry_run: bool,
     pub planned: RefCell<Vec<PlannedRequest>>,
     pub http: &'a HttpEngine,
     pub store: SecretStore,
+    /// The secrets handed out so far and where each came from, to say which credential a
+    /// refused request carried.
+    pub handed_out: RefCell<Vec<SecretValue>>,
 }
 
 impl Session<'_> {
-    fn dispatch(&self, service: &str, request: &str) -> Result<String, Error> {
-        let bad = |e: serde_json::Error| Error::internal(format!("bad `{service}` request from plugin: {e}"));
-        let answer = match service {
-            "http" => {
-                let req: HttpRequest = serde_json::from_str(request).map_err(bad)?;
-                serde_json::to_value(self.http(&req)?)
-            }
-            "secret" => {
-                let req: SecretRequest = serde_json::from_str(request).map_err(bad)?;
-                serde_json::to_value(self.secret(&req))
-            }
-            "env" => {
-                let name: String = serde_json::from_str(request).map_err(bad)?;
-                serde_json::to_value(self.env.get(&name))
-            }
-            "redact" => {
-                let value: String = serde_json::from_str(request).map_err(bad)?;
-                self.redactor.add(&value);
-                Ok(Value::Null)
-            }
-            "log" => {
-                let (level, message): (LogLevel, String) = serde_json::from_str(request).map_err(bad)?;
-                self.log(level, &message);
-                Ok(Value::Null)
-            }
-            other => return Err(Error::internal(format!("unknown host service `{other}` (newer plugin?)"))),
-        };
-        answer.map(|v| v.to_string()).map_err(|e| Error::internal(e.to_string()))
+    fn inputs(&self) -> HostInputs<'_> {
+        HostInputs {
+            env: self.env,
+            profile: self.profile.as_deref().map(|name| (name, &self.settings)),
+            store: &self.store,
+        }
     }
 
-    fn http(&self, req: &HttpRequest) -> Result<statusctl_plugin_api::HttpResponse, Error> {
+    /// Where the credential `req` carries came from, if the host handed it out.
+    fn credential_source(&self, req: &HttpRequest) -> Option<String> {
+        let handed_out = self.handed_out.borrow();
+        let carried = |secret: &SecretValue| {
+            req.headers.iter().any(|(name, value)| {
+                redact::is_secret_header(name, &req.secret_headers) && value.contains(&secret.value)
+            }) || (!req.secret_query.is_empty() && req.url.contains(&secret.value))
+        };
+        handed_out.iter().find(|s| carried(s)).map(|s| s.source.clone())
+    }
+}
+
+impl Services for Session<'_> {
+    fn http(&self, req: &HttpRequest) -> Result<HttpResponse, Error> {
         for (name, value) in &req.headers {
             if redact::is_secret_header(name, &req.secret_headers) {
                 // `OAuth KEY`, `Bearer KEY`: the credential is the last word.
@@ -88,34 +86,38 @@ impl Session<'_> {
                 }
             }
         }
-        if self.dry_run && !dry_run::may_send(req) {
+        if self.dry_run && !req.sent_under_dry_run() {
             self.planned.borrow_mut().push(PlannedRequest::new(req, &self.redactor));
-            return Err(Error::new(statusctl_plugin_api::ErrorKind::DryRun, "dry run: request not sent"));
+            return Err(Error::new(ErrorKind::DryRun, "dry run: request not sent"));
         }
-        self.http.send(req, &self.redactor)
+        let mut response = self.http.send(req, &self.redactor)?;
+        response.credential = self.credential_source(req);
+        Ok(response)
     }
 
-    fn secret(&self, req: &SecretRequest) -> Option<statusctl_plugin_api::SecretValue> {
-        let cx = secrets::ChainContext {
-            args: &self.args,
-            flag_names: &self.flag_names,
-            env: self.env,
-            settings: &self.settings,
-            profile: self.profile.as_deref(),
-            store: &self.store,
-        };
-        let found = secrets::resolve(req, &cx);
+    fn secret(&self, req: &SecretRequest) -> Result<Option<SecretValue>, Error> {
+        let found = resolve::resolve_secret(req, &self.args, &self.inputs())?;
         match &found {
             Some(secret) => {
                 self.redactor.add(&secret.value);
+                self.handed_out.borrow_mut().push(secret.clone());
                 tracing::debug!("{}: from {}", req.label, secret.source);
             }
             None => tracing::debug!("{}: not found", req.label),
         }
-        found
+        Ok(found)
     }
 
-    fn log(&self, level: LogLevel, message: &str) {
+    fn env(&self, name: &str) -> Result<Option<String>, Error> {
+        Ok(self.env.get(name))
+    }
+
+    fn redact(&self, value: &str) -> Result<(), Error> {
+        self.redactor.add(value);
+        Ok(())
+    }
+
+    fn log(&self, level: LogLevel, message: &str) -> Result<(), Error> {
         let message = self.redactor.scrub(message);
         let ns = &self.namespace;
         match level {
@@ -125,22 +127,10 @@ impl Session<'_> {
             LogLevel::Debug => tracing::debug!("{ns}: {message}"),
             LogLevel::Trace => tracing::trace!("{ns}: {message}"),
         }
+        Ok(())
     }
-}
 
-impl HostServices for Session<'_> {
-    fn call(&self, service: RStr<'_>, request: RStr<'_>) -> RResult<RString, AbiError> {
-        // A panic must not unwind into the plugin's frames (abi_stable would abort).
-        let result = catch_unwind(AssertUnwindSafe(|| self.dispatch(service.as_str(), request.as_str())))
-            .unwrap_or_else(|payload| {
-                Err(Error::internal(format!(
-                    "host service `{service}` panicked: {}",
-                    statusctl_plugin_api::__private::panic_message(&*payload)
-                )))
-            });
-        match result {
-            Ok(json) => RResult::ROk(json.into()),
-            Err(err) => RResult::RErr(err.to_abi()),
-        }
+    fn login_name(&self) -> Result<String, Error> {
+        Ok(inputs::login_name())
     }
 }

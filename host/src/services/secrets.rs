@@ -4,9 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
-use statusctl_plugin_api::{SecretRequest, SecretValue};
-
 use super::env::EnvView;
 
 /// Where keyring secrets live: the OS keyring, or a plain JSON file that the test suite
@@ -138,97 +135,9 @@ fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), StoreEr
         .map_err(|e| StoreError::File { path: path.to_path_buf(), message: e.to_string() })
 }
 
-/// The login name, the default keyring user.
-pub fn login_name(env: &EnvView) -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|v| env.get(v))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "statusctl".into())
-}
-
-/// What the chain needs from the call.
-pub struct ChainContext<'a> {
-    pub args: &'a Map<String, Value>,
-    /// Where each argument's value came from (`--token`, `env TESTKIT_TOKEN`, …), by id.
-    pub flag_names: &'a BTreeMap<String, String>,
-    pub env: &'a EnvView,
-    pub settings: &'a Map<String, Value>,
-    pub profile: Option<&'a str>,
-    pub store: &'a SecretStore,
-}
-
-/// Walks the chain. Keyring errors count as "not found" (logged at debug level), so a
-/// missing secret still gives the plugin's clear message.
-pub fn resolve(req: &SecretRequest, cx: &ChainContext<'_>) -> Option<SecretValue> {
-    let found = |value: &str, source: String| {
-        (!value.is_empty()).then(|| SecretValue { value: value.to_owned(), source })
-    };
-    if let Some(id) = &req.arg
-        && let Some(value) = cx.args.get(id).and_then(Value::as_str)
-    {
-        let flag = cx.flag_names.get(id).cloned().unwrap_or_else(|| id.clone());
-        return found(value, flag);
-    }
-    for var in &req.env {
-        if let Some((value, source)) = cx.env.get_with_source(var)
-            && let Some(secret) = found(&value, cx.env.describe(var, source))
-        {
-            return Some(secret);
-        }
-    }
-    if let (Some(key), Some(profile)) = (&req.profile_key, cx.profile)
-        && let Some(value) = cx.settings.get(key).and_then(Value::as_str)
-        && let Some(secret) = found(value, format!("profile `{profile}` ({key})"))
-    {
-        return Some(secret);
-    }
-    if let Some((service, user)) = &req.keyring {
-        match cx.store.get(service, user) {
-            Ok(Some(value)) => return found(&value, format!("keyring ({service}, user {user})")),
-            Ok(None) => {}
-            Err(err) => tracing::debug!("{}: keyring lookup for {service}/{user} failed: {err}", req.label),
-        }
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    #[test]
-    fn the_chain_is_walked_in_order() {
-        let tmp = tempfile::tempdir().unwrap();
-        let store = SecretStore::TestFile(tmp.path().join("k.json"));
-        store.set("svc", "me", "from-keyring").unwrap();
-        let env = EnvView::fixed(HashMap::new(), HashMap::from([("TOKEN".into(), "from-dotenv".into())]));
-        let flags = BTreeMap::from([("token".to_string(), "--token".to_string())]);
-        let look = |req: &SecretRequest, args: &Map<String, Value>, settings: &Map<String, Value>| {
-            let cx = ChainContext {
-                args,
-                flag_names: &flags,
-                env: &env,
-                settings,
-                profile: Some("p"),
-                store: &store,
-            };
-            resolve(req, &cx)
-        };
-        let req = SecretRequest::new("t").arg("token").env("TOKEN").profile_key("token").keyring("svc", "me");
-        let no_env = SecretRequest { env: vec![], ..req.clone() };
-        let empty = Map::new();
-        let profile: Map<String, Value> = [("token".to_string(), Value::from("x"))].into_iter().collect();
-        let cli: Map<String, Value> = [("token".to_string(), Value::from("cli"))].into_iter().collect();
-        assert_eq!(look(&req, &empty, &empty).unwrap().source, "env TOKEN");
-        assert_eq!(look(&no_env, &empty, &profile).unwrap().source, "profile `p` (token)");
-        assert_eq!(look(&no_env, &empty, &empty).unwrap().value, "from-keyring");
-        assert_eq!(look(&req, &cli, &profile).unwrap().source, "--token");
-        assert!(store.delete("svc", "me").unwrap());
-        assert!(!store.delete("svc", "me").unwrap());
-        assert!(look(&no_env, &empty, &empty).is_none());
-    }
+/// The login name, the default keyring user (one rule: see [`super::inputs::login_name`]).
+pub fn login_name(_env: &EnvView) -> String {
+    super::inputs::login_name()
 }
 
 #[cfg(test)]
