@@ -125,6 +125,19 @@ pub fn resolve_args(
                 }
             }
             Some((value, source)) => {
+                if arg.endpoint
+                    && let Some(url) = value.as_str()
+                    && let Err(why) = check_endpoint(url)
+                {
+                    // Where the value came from decides whose mistake it is: a flag is bad
+                    // input (exit 2), anything else is configuration (exit 4).
+                    let message =
+                        format!("invalid URL '{}' for {flag} (from {source}): {why}", shown(arg, url));
+                    return Err(match source {
+                        Source::Flag(_) => Error::usage(message),
+                        _ => Error::config(message),
+                    });
+                }
                 if arg.secret {
                     collect_strings(&value, &mut out.secrets);
                 }
@@ -134,6 +147,28 @@ pub fn resolve_args(
         }
     }
     Ok(out)
+}
+
+/// Whether `url` can be sent to at all: `http://` or `https://` with a host, no spaces.
+/// Checked before anything is sent, so a typo is one clear line, not a network failure
+/// retried for seconds.
+pub fn check_endpoint(url: &str) -> Result<(), String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
+        if url.is_empty() {
+            "it is empty".to_string()
+        } else {
+            "it must start with http:// or https://".to_string()
+        }
+    })?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err("it has no host".into());
+    }
+    if url.chars().any(char::is_whitespace) {
+        return Err("it contains spaces".into());
+    }
+    Ok(())
 }
 
 /// Walks a secret's chain. The answer's `source` names where it was found; a file that
@@ -358,6 +393,26 @@ mod tests {
         fx.env.remove("PAGE");
         let r = resolve_args(&decl(), &Map::new(), &fx).unwrap();
         assert_eq!(r.sources["page"].to_string(), "profile prod, key page");
+    }
+
+    #[test]
+    fn endpoints_are_checked_before_anything_is_sent() {
+        let decl = CommandDecl::new("c", "c").arg(ArgDecl::value("api_url").endpoint().env("API_URL"));
+        let mut fx = Fixture::default();
+        let given: Map<String, Value> = serde_json::from_str(r#"{"api_url": "api.test/v1"}"#).unwrap();
+        let err = resolve_args(&decl, &given, &fx).unwrap_err();
+        assert_eq!(err.kind, crate::ErrorKind::Usage);
+        assert_eq!(
+            err.message,
+            "invalid URL 'api.test/v1' for --api-url (from --api-url): it must start with http:// or https://"
+        );
+        fx.env.insert("API_URL".into(), env("https:///v1", Some("/w/.env")));
+        let err = resolve_args(&decl, &Map::new(), &fx).unwrap_err();
+        assert_eq!(
+            (err.kind, err.message.ends_with("(from API_URL in /w/.env): it has no host")),
+            (crate::ErrorKind::Config, true)
+        );
+        assert!(check_endpoint("http://127.0.0.1:8787/v1").is_ok() && check_endpoint("").is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod config;
 mod discovery;
 mod dry_run;
 mod embedding;
+mod endpoints;
 mod http;
 mod install;
 mod loading;

@@ -71,6 +71,12 @@ impl Session<'_> {
 
 impl Services for Session<'_> {
     fn http(&self, req: &HttpRequest) -> Result<HttpResponse, Error> {
+        // A URL that cannot be sent to is configuration (the plugin built it from a setting),
+        // said at once: never a network failure retried for seconds.
+        if let Err(why) = resolve::check_endpoint(&req.url) {
+            let shown = self.redactor.scrub(&req.url).into_owned();
+            return Err(Error::config(format!("invalid URL '{shown}' for {}: {why}", req.method)));
+        }
         for (name, value) in &req.headers {
             if redact::is_secret_header(name, &req.secret_headers) {
                 // `OAuth KEY`, `Bearer KEY`: the credential is the last word.

@@ -39,7 +39,7 @@ impl Plugin for Testkit {
             .command(
                 CommandDecl::new("http", "Send one HTTP request through the host")
                     .mutating()
-                    .arg(ArgDecl::value("url").required())
+                    .arg(ArgDecl::value("url").required().endpoint().env("TESTKIT_URL"))
                     .arg(ArgDecl::value("method").default_value("GET"))
                     .arg(ArgDecl::value("body"))
                     .arg(token_arg())
