@@ -4,8 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::env::EnvView;
-
 /// Where keyring secrets live: the OS keyring, or a plain JSON file that the test suite
 /// selects with `STATUSCTL_TEST_KEYRING_FILE` (never meant for real secrets).
 #[derive(Debug, Clone)]
@@ -133,11 +131,6 @@ fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), StoreEr
     let text = serde_json::to_string_pretty(all).unwrap_or_default();
     crate::fs_atomic::write(path, text.as_bytes(), 0o600)
         .map_err(|e| StoreError::File { path: path.to_path_buf(), message: e.to_string() })
-}
-
-/// The login name, the default keyring user (one rule: see [`super::inputs::login_name`]).
-pub fn login_name(_env: &EnvView) -> String {
-    super::inputs::login_name()
 }
 
 #[cfg(test)]
