@@ -209,7 +209,7 @@ fn gateway_errors_on_lists_are_retried() {
     run.code(5).stdout_is("");
     assert_eq!(
         run.stderr.lines().last(),
-        Some("error: GET /pages/sandboxpage1/incidents: 503 Service Unavailable: injected fault")
+        Some("error: GET /v1/pages/sandboxpage1/incidents: 503 Service Unavailable: injected fault")
     );
     assert_eq!(lines(&server).len(), 4);
 }
@@ -228,7 +228,7 @@ fn a_503_on_create_is_looked_up_before_the_resend() {
     assert_eq!(
         run.stderr,
         format!(
-            "warning: statuspage: POST /pages/sandboxpage1/incidents: 503 Service Unavailable: injected fault; \
+            "warning: statuspage: POST /v1/pages/sandboxpage1/incidents: 503 Service Unavailable: injected fault; \
              looking for request id {request_id} before sending again\n"
         )
     );
@@ -242,7 +242,7 @@ fn a_503_on_create_is_looked_up_before_the_resend() {
     run.code(5).stdout_is("");
     assert_eq!(
         run.stderr.lines().last(),
-        Some("error: POST /pages/sandboxpage1/incidents: 503 Service Unavailable: injected fault")
+        Some("error: POST /v1/pages/sandboxpage1/incidents: 503 Service Unavailable: injected fault")
     );
     let u = lookup("unresolved");
     assert_eq!(lines(&server), [post(), u.clone(), post(), u.clone(), post(), u]);

@@ -763,8 +763,8 @@ fn api_errors_are_one_line_with_the_right_exit_code() {
     fails(
         &run,
         4,
-        "POST /pages/sandboxpage1/incidents: 401 Unauthorized: Invalid authentication token. \
-         (check the token, and that it belongs to this page)",
+        "POST /v1/pages/sandboxpage1/incidents: 401 Unauthorized: Invalid authentication token. \
+         (check the credential from --token, and that it belongs to this page)",
     );
     run.never_shows(OTHER_TOKEN);
     assert_eq!(crate::statuspage_parity::all_incidents(&server).len(), 0);
@@ -805,7 +805,7 @@ fn api_errors_are_one_line_with_the_right_exit_code() {
             &run,
             1,
             &format!(
-                "{method} /pages/sandboxpage1/incidents/abcdefghijkl: 404 Not Found: \
+                "{method} /v1/pages/sandboxpage1/incidents/abcdefghijkl: 404 Not Found: \
                  The requested resource could not be found. (check the page and incident or component ids)"
             ),
         );
@@ -814,7 +814,7 @@ fn api_errors_are_one_line_with_the_right_exit_code() {
     let maintenance = new_maintenance(&server, "m", "2030-01-01T10:00:00Z", "2030-01-01T12:00:00Z");
     let run = sp(&w, "resolve-incident", &["-ic", &maintenance, "-e", "incident"]);
     run.code(1).stdout_is("").stderr_lines(1).stderr_has(&format!(
-        "error: PATCH /pages/sandboxpage1/incidents/{maintenance}: 422 Unprocessable Entity: "
+        "error: PATCH /v1/pages/sandboxpage1/incidents/{maintenance}: 422 Unprocessable Entity: "
     ));
 }
 

@@ -557,7 +557,7 @@ fn update_without_options_sends_an_empty_incident_as_conan_did() {
     assert_eq!(
         run.stderr,
         format!(
-            "error: PATCH /pages/sandboxpage1/incidents/{id}: 400 Bad Request: \
+            "error: PATCH /v1/pages/sandboxpage1/incidents/{id}: 400 Bad Request: \
              param is missing or the value is empty: incident\n"
         )
     );

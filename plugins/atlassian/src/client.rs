@@ -1,7 +1,8 @@
 //! Requests to the Statuspage API through the host: OAuth header, the token's rate-limit
-//! budget, and one clear line for every error status.
+//! budget, and the SDK's one error line with Statuspage's hints.
 
-use statusctl_plugin_api::{Error, Host, HttpRequest, HttpResponse, RateLimit, serde_json::Value};
+use statusctl_plugin_api::serde_json::{Value, json};
+use statusctl_plugin_api::{Error, Host, HttpRequest, HttpResponse, RateLimit};
 
 pub struct Client<'a, 'h> {
     host: &'a Host<'h>,
@@ -24,8 +25,8 @@ impl<'a, 'h> Client<'a, 'h> {
             .insecure_tls(self.insecure)
     }
 
-    pub fn host_warn(&self, message: &str) {
-        self.host.warn(message);
+    pub fn host(&self) -> &Host<'h> {
+        self.host
     }
 
     pub fn send(&self, req: &HttpRequest) -> Result<HttpResponse, Error> {
@@ -34,25 +35,34 @@ impl<'a, 'h> Client<'a, 'h> {
 
     /// Sends and returns the JSON of a 2xx answer; any other status is an error.
     pub fn json(&self, req: &HttpRequest) -> Result<Value, Error> {
-        let resp = self.send(req)?;
-        checked(req, resp)?.json()
+        check(req, self.send(req)?)?.json()
+    }
+
+    /// PATCHes `{"incident": fields}` and returns the incident. Resent on failure: it sets
+    /// the same state again (at worst Statuspage records the update message twice).
+    pub fn patch_incident(&self, page: &str, incident: &str, fields: Value) -> Result<Value, Error> {
+        let req = self
+            .request("PATCH", &format!("/pages/{page}/incidents/{incident}"))
+            .json(&json!({ "incident": fields }))
+            .idempotent(true);
+        self.json(&req)
     }
 
     pub fn get(&self, path: &str) -> Result<Value, Error> {
         self.json(&self.request("GET", path))
     }
 
-    /// Every item of a paged list (`page` from 1, `per_page` 100) until a short page, or
-    /// until `limit` items.
-    pub fn get_all(&self, path: &str, extra_query: &str, limit: Option<usize>) -> Result<Vec<Value>, Error> {
+    /// One page of a list (`page` from 1, `per_page` 100).
+    pub fn get_page(&self, path: &str, page: usize) -> Result<Vec<Value>, Error> {
+        let req = self.request("GET", path).query("page", page.to_string()).query("per_page", "100");
+        list(&req, self.json(&req)?)
+    }
+
+    /// Every item of a paged list until a short page, or until `limit` items.
+    pub fn get_all(&self, path: &str, limit: Option<usize>) -> Result<Vec<Value>, Error> {
         let mut items = Vec::new();
         for page in 1.. {
-            let sep = if path.contains('?') { '&' } else { '?' };
-            let value = self.get(&format!("{path}{sep}page={page}&per_page=100{extra_query}"))?;
-            let batch = value
-                .as_array()
-                .cloned()
-                .ok_or_else(|| Error::failed(format!("GET {path}: expected a list")))?;
+            let batch = self.get_page(path, page)?;
             let short = batch.len() < 100;
             items.extend(batch);
             if short || limit.is_some_and(|l| items.len() >= l) {
@@ -66,98 +76,94 @@ impl<'a, 'h> Client<'a, 'h> {
     }
 }
 
+/// The items of a list answer.
+pub fn list(req: &HttpRequest, value: Value) -> Result<Vec<Value>, Error> {
+    match value {
+        Value::Array(items) => Ok(items),
+        _ => Err(Error::failed(format!(
+            "{} {}: expected a list",
+            req.method,
+            statusctl_plugin_api::url_path(&req.url)
+        ))),
+    }
+}
+
 /// The API allows 60 requests per token in any rolling 60 s; the host's pacing counts the
 /// same way, so commands of a few requests never wait and long jobs never hit the limit.
 pub fn budget() -> RateLimit {
     RateLimit::new("statuspage", 60, 60.0)
 }
 
-/// A 2xx answer, or one line: method, path, status, the API's message and what to check.
-pub fn checked(req: &HttpRequest, resp: HttpResponse) -> Result<HttpResponse, Error> {
-    if resp.is_success() {
-        return Ok(resp);
+/// A 2xx answer, or the SDK's error line (method, path, status, the API's message, the
+/// credential's source for 401/403) with what to check on Statuspage.
+pub fn check(req: &HttpRequest, mut resp: HttpResponse) -> Result<HttpResponse, Error> {
+    if !resp.is_success() {
+        resp.body = errors_listed(&resp.body).unwrap_or(resp.body);
     }
-    let api_message = api_message(&resp.body);
-    let path = req.url.split_once("/v1").map_or(req.url.as_str(), |(_, p)| p);
-    let path = path.split('?').next().unwrap_or(path);
-    let mut line = format!("{} {path}: {} {}", req.method, resp.status, reason(resp.status));
-    if !api_message.is_empty() {
-        line.push_str(&format!(": {api_message}"));
-    }
-    let hint = match resp.status {
-        401 => " (check the token, and that it belongs to this page)",
-        403 => " (the token may not do this)",
-        404 => " (check the page and incident or component ids)",
-        420 | 429 => " (rate limited: 60 requests a minute per token)",
-        _ => "",
-    };
-    line.push_str(hint);
-    let err = match resp.status {
-        401 | 403 => Error::config(line),
-        420 | 429 | 500..=599 => Error::unavailable(line),
-        _ => Error::failed(line),
-    };
-    Err(err.with_status(resp.status))
+    resp.check(req).map_err(with_hint)
 }
 
-/// `{"error": "..."}` (observed), `{"message": "..."}` (documented), or a list of errors.
-fn api_message(body: &str) -> String {
-    let Ok(value) = statusctl_plugin_api::serde_json::from_str::<Value>(body) else {
-        return body.trim().chars().take(200).collect();
+/// Statuspage lists validation errors as `{"error": ["…", "…"]}`; the SDK reads a list under
+/// `errors`, so the messages are moved there (else the line would quote the raw body).
+fn errors_listed(body: &str) -> Option<String> {
+    let Value::Object(mut fields) = statusctl_plugin_api::serde_json::from_str(body).ok()? else {
+        return None;
     };
-    let field = value.get("error").or_else(|| value.get("message")).or_else(|| value.get("errors"));
-    match field {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
+    let listed @ Value::Array(_) = fields.remove("error")? else {
+        return None;
+    };
+    fields.insert("errors".into(), listed);
+    Some(Value::Object(fields).to_string())
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        420 => "Enhance Your Calm",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
+fn with_hint(mut err: Error) -> Error {
+    match err.http_status {
+        // Statuspage answers 401 to a valid token of another page, too.
+        Some(401) => match err.message.strip_suffix(')') {
+            Some(line) => err.message = format!("{line}, and that it belongs to this page)"),
+            None => err.message.push_str(" (check that the token belongs to this page)"),
+        },
+        Some(404) => err.message.push_str(" (check the page and incident or component ids)"),
+        Some(420 | 429) => err.message.push_str(" (rate limited: 60 requests a minute per token)"),
+        _ => {}
     }
+    err
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use statusctl_plugin_api::ErrorKind;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
         HttpResponse::new(status, body)
     }
 
     #[test]
-    fn errors_are_one_line_with_the_api_message() {
+    fn errors_are_the_sdk_line_with_statuspage_hints() {
         let req = HttpRequest::post("http://h/v1/pages/p/incidents?api_key=x");
-        let err = checked(&req, resp(401, r#"{"error":"Invalid authentication token."}"#)).unwrap_err();
+        let mut refused = resp(401, r#"{"error":"Invalid authentication token."}"#);
+        refused.credential = Some("env STATUSPAGE_TOKEN".into());
+        let err = check(&req, refused).unwrap_err();
         assert_eq!(
             err.message,
-            "POST /pages/p/incidents: 401 Unauthorized: Invalid authentication token. (check the token, and that it belongs to this page)"
+            "POST /v1/pages/p/incidents: 401 Unauthorized: Invalid authentication token. \
+             (check the credential from env STATUSPAGE_TOKEN, and that it belongs to this page)"
         );
-        assert_eq!(err.kind, statusctl_plugin_api::ErrorKind::Config);
-        let err = checked(&req, resp(422, r#"{"error":["name can't be blank","x"]}"#)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Config);
+        let err = check(&req, resp(422, r#"{"error":["name can't be blank","x"]}"#)).unwrap_err();
         assert!(err.message.ends_with("422 Unprocessable Entity: name can't be blank; x"), "{}", err.message);
-        let err = checked(&req, resp(503, "upstream down")).unwrap_err();
-        assert_eq!(err.kind, statusctl_plugin_api::ErrorKind::Unavailable);
+        let err = check(&req, resp(404, r#"{"message":"gone"}"#)).unwrap_err();
+        assert_eq!(
+            err.message,
+            "POST /v1/pages/p/incidents: 404 Not Found: gone (check the page and incident or component ids)"
+        );
+        let err = check(&req, resp(429, "")).unwrap_err();
+        assert!(
+            err.message.ends_with("429 Too Many Requests (rate limited: 60 requests a minute per token)")
+        );
+        let err = check(&req, resp(503, "upstream down")).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Unavailable);
         assert_eq!(err.http_status, Some(503));
     }
 }

@@ -1,10 +1,14 @@
 //! What every command shares: the Conan common flags, and turning them into a client.
 
+use serde::Deserialize;
 use statusctl_plugin_api::{ArgDecl, Call, Error, SecretRequest};
 
 use crate::client::Client;
 
 pub const DEFAULT_API_URL: &str = "https://api.statuspage.io/v1";
+pub const TOKEN_ENV: &str = "STATUSPAGE_TOKEN";
+pub const TOKEN_FILE_ENV: &str = "STATUSPAGE_TOKEN_FILE";
+const DEFAULT_KEYRING_SERVICE: &str = "statuspage-token";
 
 /// `-tk -p -g -ku -ks` as in Conan, plus `--api-url`.
 pub fn args() -> Vec<ArgDecl> {
@@ -14,72 +18,94 @@ pub fn args() -> Vec<ArgDecl> {
             .secret()
             .help("API token [else env STATUSPAGE_TOKEN, profile key token, then the keyring]"),
         ArgDecl::value("page").short('p').env("STATUSPAGE_PAGE_ID").from_profile().help("Page id"),
-        ArgDecl::flag("ignore_ssl").short('g').help("Do not verify the server's TLS certificate"),
-        ArgDecl::value("keychain_user").dash_alias("ku").help("Keyring user [default: your login name]"),
+        ArgDecl::flag("ignore_ssl").short('g').trust().help("Do not verify the server's TLS certificate"),
+        ArgDecl::value("keychain_user")
+            .dash_alias("ku")
+            .trust()
+            .help("Keyring user [default: your login name]"),
         ArgDecl::value("keychain_service")
             .dash_alias("ks")
-            .default_value("statuspage-token")
+            .trust()
+            .default_value(DEFAULT_KEYRING_SERVICE)
             .help("Keyring service holding the token"),
         ArgDecl::value("api_url")
             .env("STATUSPAGE_API_URL")
             .from_profile()
+            .endpoint()
             .default_value(DEFAULT_API_URL)
             .help("API base URL, /v1 included"),
     ]
 }
 
+/// The common flags but the token, which only the secret chain reads.
+#[derive(Deserialize)]
+struct Connection {
+    page: Option<String>,
+    #[serde(default)]
+    ignore_ssl: bool,
+    keychain_user: Option<String>,
+    keychain_service: Option<String>,
+    api_url: Option<String>,
+}
+
 /// The token (checked first, as Conan did), then the page: both are configuration (exit 4).
 pub fn connect<'a, 'h>(call: &'a Call<'h>) -> Result<(Client<'a, 'h>, String), Error> {
-    let client = client(call)?;
-    let page = call
-        .args
-        .str("page")
+    let (client, connection) = open(call)?;
+    let page = connection
+        .page
         .filter(|p| !p.is_empty())
-        .ok_or_else(|| Error::config("Status Page ID is required."))?
-        .to_string();
+        .ok_or_else(|| Error::config("Status Page ID is required."))?;
     Ok((client, page))
 }
 
 /// A client without a page (for `list_pages`).
 pub fn client<'a, 'h>(call: &'a Call<'h>) -> Result<Client<'a, 'h>, Error> {
-    let user = call
-        .args
-        .str("keychain_user")
-        .map(str::to_string)
-        .or_else(|| call.host.env("USER"))
-        .or_else(|| call.host.env("USERNAME"))
-        .unwrap_or_default();
-    let service = call.args.str("keychain_service").unwrap_or("statuspage-token");
-    let token = call
-        .host
-        .secret(
-            &SecretRequest::new("Statuspage API token")
-                .arg("token")
-                .env("STATUSPAGE_TOKEN")
-                .profile_key("token")
-                .keyring(service, &user),
-        )?
-        .ok_or_else(|| Error::config("Status Page API token is required."))?;
-    let base = call.args.str("api_url").unwrap_or(DEFAULT_API_URL).trim_end_matches('/').to_string();
-    Ok(Client::new(&call.host, base, token.value, call.args.flag("ignore_ssl")))
+    Ok(open(call)?.0)
 }
 
-/// The message: `--message`, or `--message-file FILE` (`-` = stdin).
-pub fn message(call: &Call<'_>) -> Result<Option<String>, Error> {
-    if let Some(path) = call.args.str("message_file") {
-        let text = if path == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| Error::usage(format!("cannot read the message from stdin: {e}")))?;
-            text
-        } else {
-            std::fs::read_to_string(path)
-                .map_err(|e| Error::usage(format!("cannot read --message-file {path}: {e}")))?
-        };
-        let text = text.trim_end_matches(['\n', '\r']).to_string();
-        return check_message(text).map(Some);
+fn open<'a, 'h>(call: &'a Call<'h>) -> Result<(Client<'a, 'h>, Connection), Error> {
+    let mut connection: Connection = call.args.parse()?;
+    let service = connection.keychain_service.as_deref().unwrap_or(DEFAULT_KEYRING_SERVICE);
+    // No -ku: the host's login name (an empty user).
+    let user = connection.keychain_user.as_deref().unwrap_or("");
+    let token = call.host.require_secret(
+        &SecretRequest::new("Statuspage API token")
+            .arg("token")
+            .env(TOKEN_ENV)
+            .profile_key("token")
+            .keyring(service, user),
+        "Status Page API token is required.",
+    )?;
+    let base = connection.api_url.take().unwrap_or_else(|| DEFAULT_API_URL.into());
+    let base = base.trim_end_matches('/').to_string();
+    Ok((Client::new(&call.host, base, token.value, connection.ignore_ssl), connection))
+}
+
+/// `-m` or `--message-file FILE` (`-` = stdin).
+#[derive(Deserialize)]
+pub struct MessageArgs {
+    message: Option<String>,
+    message_file: Option<String>,
+}
+
+impl MessageArgs {
+    /// The message, at most 25,000 characters.
+    pub fn read(&self) -> Result<Option<String>, Error> {
+        if let Some(path) = &self.message_file {
+            let text = if path == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .map_err(|e| Error::usage(format!("cannot read the message from stdin: {e}")))?;
+                text
+            } else {
+                std::fs::read_to_string(path)
+                    .map_err(|e| Error::usage(format!("cannot read --message-file {path}: {e}")))?
+            };
+            let text = text.trim_end_matches(['\n', '\r']).to_string();
+            return check_message(text).map(Some);
+        }
+        self.message.clone().map(check_message).transpose()
     }
-    call.args.str("message").map(|m| check_message(m.to_string())).transpose()
 }
 
 fn check_message(text: String) -> Result<String, Error> {
@@ -93,8 +119,8 @@ fn check_message(text: String) -> Result<String, Error> {
 }
 
 /// A title: present (unless `optional`), not blank, at most 255 characters.
-pub fn title(call: &Call<'_>, optional: bool) -> Result<Option<String>, Error> {
-    match call.args.str("title") {
+pub fn title(title: Option<&str>, optional: bool) -> Result<Option<String>, Error> {
+    match title {
         None if optional => Ok(None),
         None => Err(Error::usage("Incident title is required.")),
         Some(t) if t.trim().is_empty() => Err(Error::usage("the title is empty")),
@@ -106,12 +132,16 @@ pub fn title(call: &Call<'_>, optional: bool) -> Result<Option<String>, Error> {
     }
 }
 
-pub fn incident_id(call: &Call<'_>) -> Result<String, Error> {
-    call.args
-        .str("incident")
+/// `-ic`, required (checked here, after the token and the page, as Conan did).
+pub fn incident_id(incident: Option<&str>) -> Result<String, Error> {
+    incident
         .filter(|i| !i.is_empty())
         .map(str::to_string)
         .ok_or_else(|| Error::usage("Incident ID is required."))
+}
+
+pub fn incident_arg(help: &str) -> ArgDecl {
+    ArgDecl::value("incident").dash_alias("ic").help(help)
 }
 
 pub fn message_args() -> Vec<ArgDecl> {
@@ -129,3 +159,62 @@ pub fn message_args() -> Vec<ArgDecl> {
 
 pub const COMPONENT_STATUSES: [&str; 4] =
     ["operational", "degraded_performance", "partial_outage", "major_outage"];
+
+#[cfg(test)]
+mod tests {
+    use statusctl_plugin_api::serde_json::json;
+    use statusctl_plugin_api::testing::{Reply, TestHost};
+
+    use crate::Statuspage;
+
+    #[test]
+    fn the_keyring_user_is_the_hosts_login_name_unless_ku_names_one() {
+        // The host decides the login name (here `ops`); the plugin asks with an empty user.
+        let host = TestHost::new()
+            .login_name("ops")
+            .keyring("statuspage-token", "", "from-keyring-1")
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!({"name": "P"})))
+            .reply(Reply::json(200, &json!([])));
+        host.run::<Statuspage>("list_pages", &[]).unwrap();
+        host.run::<Statuspage>("test_connection", &["-p", "page1"]).unwrap();
+        assert!(host.requests().iter().all(|r| r.unmasked.headers[0].1 == "OAuth from-keyring-1"));
+        let asked = host.secret_requests();
+        assert_eq!(asked.len(), 2);
+        assert_eq!(asked[0].keyring, Some(("statuspage-token".into(), String::new())));
+        assert_eq!(asked[0].env, ["STATUSPAGE_TOKEN"]);
+
+        let host = TestHost::new()
+            .keyring("other-service", "someone", "from-keyring-2")
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!({"name": "P"})))
+            .reply(Reply::json(200, &json!([])));
+        let words = ["-ks", "other-service", "-ku", "someone"];
+        host.run::<Statuspage>("list_pages", &words).unwrap();
+        let mut all = vec!["-p", "page1"];
+        all.extend_from_slice(&words);
+        host.run::<Statuspage>("test_connection", &all).unwrap();
+        assert!(host.requests().iter().all(|r| r.unmasked.headers[0].1 == "OAuth from-keyring-2"));
+    }
+
+    #[test]
+    fn the_token_chain_reads_the_environment_and_a_token_file() {
+        let dir = std::env::temp_dir().join(format!("statuspage-token-{}", std::process::id()));
+        std::fs::write(&dir, "from-file-1\n").unwrap();
+        let host = TestHost::new()
+            .env("STATUSPAGE_TOKEN_FILE", dir.to_str().unwrap())
+            .env("STATUSPAGE_PAGE_ID", "page1")
+            .reply(Reply::json(200, &json!({"name": "P", "url": "https://status.example"})))
+            .reply(Reply::json(200, &json!([{"id": "a", "group": false}, {"id": "g", "group": true}])));
+        let out = host.run::<Statuspage>("test_connection", &[]).unwrap();
+        std::fs::remove_file(&dir).ok();
+        assert_eq!(host.requests()[0].unmasked.headers[0].1, "OAuth from-file-1");
+        assert_eq!(
+            out.text.as_deref(),
+            Some(
+                "API: https://api.statuspage.io/v1\nPage: P (page1)\nURL: https://status.example\nComponents: 1\n\
+                 Token: accepted\n"
+            )
+        );
+    }
+}

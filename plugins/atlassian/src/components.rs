@@ -1,7 +1,8 @@
 //! Components by name as well as id. An id-shaped value (`^[a-z0-9]{12}$`) is sent as given,
 //! with no request (as Conan did); anything else is looked up by exact name.
 
-use statusctl_plugin_api::{Error, serde_json::Value};
+use statusctl_plugin_api::Error;
+use statusctl_plugin_api::serde_json::{Map, Value, json};
 
 use crate::client::Client;
 
@@ -14,7 +15,7 @@ pub fn resolve(client: &Client<'_, '_>, page: &str, values: &[String]) -> Result
     if values.iter().all(|v| is_id(v)) {
         return Ok(values.to_vec());
     }
-    let all = client.get_all(&format!("/pages/{page}/components"), "", None)?;
+    let all = client.get_all(&format!("/pages/{page}/components"), None)?;
     let components: Vec<(&str, &str)> = all
         .iter()
         .filter(|c| c.get("group").and_then(Value::as_bool) != Some(true))
@@ -44,6 +45,11 @@ pub fn resolve(client: &Client<'_, '_>, page: &str, values: &[String]) -> Result
             }
         })
         .collect()
+}
+
+/// `{"<id>": status, …}`: the `components` object of an incident.
+pub fn statuses(ids: &[String], status: &str) -> Value {
+    Value::Object(ids.iter().map(|id| (id.clone(), json!(status))).collect::<Map<_, _>>())
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! request id is looked up among recent incidents before anything is sent again.
 
 use statusctl_plugin_api::serde_json::{Value, json};
-use statusctl_plugin_api::{Error, ErrorKind, HttpRequest};
+use statusctl_plugin_api::{Error, ErrorKind, HttpRequest, Lookup, outcome_unknown, resend_unless_found};
 
-use crate::client::{Client, checked};
+use crate::client::{Client, check};
 
 /// Where a create of this kind shows up, so a lost answer can be looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,15 +36,15 @@ impl Listing {
 /// Sends at most this many POSTs for one create (each after a lookup found nothing).
 const MAX_SENDS: u32 = 3;
 
-/// POSTs `{"incident": fields}` to the page; `tag` adds the request id (and the safe resend).
+/// POSTs `{"incident": fields}` to the page; a `request_id` is added to the metadata (and
+/// makes the resend safe).
 pub fn create(
     client: &Client<'_, '_>,
     page: &str,
     mut fields: Value,
-    tag: bool,
+    request_id: Option<String>,
     listing: Listing,
 ) -> Result<Value, Error> {
-    let request_id = tag.then(|| uuid::Uuid::new_v4().to_string());
     if let Some(id) = &request_id {
         fields["metadata"] = json!({"statusctl": {"request_id": id}});
     }
@@ -53,34 +53,27 @@ pub fn create(
     if let Some(id) = &request_id {
         req = req.request_id(id.as_str());
     }
-    let mut sends = 0;
-    loop {
-        sends += 1;
-        let unknown = match client.send(&req) {
-            Ok(resp) if resp.is_success() => return resp.json(),
-            Ok(resp) if resp.status >= 500 => checked(&req, resp).unwrap_err(),
-            Ok(resp) => return Err(checked(&req, resp).unwrap_err()),
-            Err(err) if err.kind == ErrorKind::OutcomeUnknown => err,
-            Err(err) => return Err(err),
-        };
-        let Some(id) = &request_id else {
-            return Err(unknown);
-        };
+    let send = || check(&req, client.send(&req)?)?.json();
+    let Some(id) = &request_id else {
+        return send();
+    };
+    // A 5xx to a POST leaves the outcome unknown as much as a lost answer does.
+    let unknown = |err: &Error| outcome_unknown(err) || err.http_status.is_some_and(|s| s >= 500);
+    resend_unless_found(MAX_SENDS, send, unknown, |err, _| {
         // A lost answer's message already names the request id; a 5xx answer's does not.
         let what =
-            if unknown.message.contains(id.as_str()) { "it".to_string() } else { format!("request id {id}") };
-        client.host_warn(&format!("{}; looking for {what} before sending again", unknown.message));
+            if err.message.contains(id.as_str()) { "it".to_string() } else { format!("request id {id}") };
+        client.host().warn(format!("{}; looking for {what} before sending again", err.message));
         match find(client, page, id, listing) {
             Ok(Some(incident)) => {
-                let id = incident["id"].as_str().unwrap_or("?");
-                client.host_warn(&format!("found it: an earlier attempt created {id}"));
-                return Ok(incident);
+                let created = incident["id"].as_str().unwrap_or("?");
+                client.host().warn(format!("found it: an earlier attempt created {created}"));
+                Ok(Lookup::Found(incident))
             }
-            Ok(None) if sends < MAX_SENDS => continue,
-            Ok(None) => return Err(unknown),
-            Err(err) => return Err(still_unknown(&req, id, &err)),
+            Ok(None) => Ok(Lookup::NotFound),
+            Err(lookup) => Err(still_unknown(&req, id, &lookup)),
         }
-    }
+    })
 }
 
 /// The incident carrying `request_id`, if it exists. Lists are read page by page and the
@@ -95,14 +88,13 @@ pub fn find(
         |i: &Value| i.pointer("/metadata/statusctl/request_id").and_then(Value::as_str) == Some(request_id);
     for list in listing.paths() {
         for n in 1.. {
-            let path = if list.is_empty() {
-                format!("/pages/{page}/incidents?page={n}&limit=100")
+            let batch = if list.is_empty() {
+                let path = format!("/pages/{page}/incidents");
+                let req = client.request("GET", &path).query("page", n.to_string()).query("limit", "100");
+                crate::client::list(&req, client.json(&req)?)?
             } else {
-                format!("/pages/{page}/incidents/{list}?page={n}&per_page=100")
+                client.get_page(&format!("/pages/{page}/incidents/{list}"), n)?
             };
-            let batch = client.get(&path)?;
-            let batch =
-                batch.as_array().ok_or_else(|| Error::failed(format!("GET {path}: expected a list")))?;
             if let Some(found) = batch.iter().find(|i| tagged(i)) {
                 return Ok(Some(found.clone()));
             }

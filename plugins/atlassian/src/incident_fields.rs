@@ -1,11 +1,12 @@
 //! The incident flags shared by create and update, and the body they make: keys in the
 //! order Conan added them, each only when given.
 
+use serde::Deserialize;
 use statusctl_plugin_api::serde_json::{Map, Value, json};
-use statusctl_plugin_api::{ArgDecl, Call, Error};
+use statusctl_plugin_api::{ArgDecl, Error};
 
 use crate::client::Client;
-use crate::common::{self, COMPONENT_STATUSES};
+use crate::common::{self, COMPONENT_STATUSES, MessageArgs};
 use crate::components;
 
 pub const STATUSES: [&str; 4] = ["investigating", "identified", "monitoring", "resolved"];
@@ -35,45 +36,59 @@ pub fn no_notify_arg() -> ArgDecl {
     ArgDecl::flag("no_notify").help("Do not notify subscribers (deliver_notifications: false)")
 }
 
-/// The `incident` object for create (`name` given) and update.
-pub fn build(
-    call: &Call<'_>,
-    client: &Client<'_, '_>,
-    page: &str,
-    name: Option<String>,
-) -> Result<Map<String, Value>, Error> {
-    let component_status = call.args.str("component_status");
-    let wanted = call.args.list("components");
-    if component_status.is_some() && wanted.is_empty() {
-        return Err(Error::usage(
-            "--component-status (-cs) needs the components it applies to: add -c COMPONENT...",
-        ));
-    }
-    let message = common::message(call)?;
-    let mut fields = Map::new();
-    if let Some(name) = name {
-        fields.insert("name".into(), json!(name));
-    }
-    if let Some(status) = call.args.str("status") {
-        fields.insert("status".into(), json!(status));
-    }
-    if let Some(body) = message {
-        fields.insert("body".into(), json!(body));
-    }
-    if !wanted.is_empty() {
-        let ids = components::resolve(client, page, &wanted)?;
-        if let Some(status) = component_status {
-            let map: Map<String, Value> = ids.iter().map(|id| (id.clone(), json!(status))).collect();
-            fields.insert("components".into(), Value::Object(map));
+/// The values of [`args`].
+#[derive(Deserialize)]
+pub struct IncidentArgs {
+    pub title: Option<String>,
+    #[serde(flatten)]
+    pub message: MessageArgs,
+    pub status: Option<String>,
+    pub impact: Option<String>,
+    pub component_status: Option<String>,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub no_notify: bool,
+}
+
+impl IncidentArgs {
+    /// The `incident` object for create (`name` given) and update.
+    pub fn fields(
+        &self,
+        client: &Client<'_, '_>,
+        page: &str,
+        name: Option<String>,
+    ) -> Result<Map<String, Value>, Error> {
+        if self.component_status.is_some() && self.components.is_empty() {
+            return Err(Error::usage(
+                "--component-status (-cs) needs the components it applies to: add -c COMPONENT...",
+            ));
         }
-        // Without -cs Conan dropped the components; linking them is what was meant.
-        fields.insert("component_ids".into(), json!(ids));
+        let message = self.message.read()?;
+        let mut fields = Map::new();
+        if let Some(name) = name {
+            fields.insert("name".into(), json!(name));
+        }
+        if let Some(status) = &self.status {
+            fields.insert("status".into(), json!(status));
+        }
+        if let Some(body) = message {
+            fields.insert("body".into(), json!(body));
+        }
+        if !self.components.is_empty() {
+            let ids = components::resolve(client, page, &self.components)?;
+            if let Some(status) = &self.component_status {
+                fields.insert("components".into(), components::statuses(&ids, status));
+            }
+            // Without -cs Conan dropped the components; linking them is what was meant.
+            fields.insert("component_ids".into(), json!(ids));
+        }
+        if let Some(impact) = &self.impact {
+            fields.insert("impact_override".into(), json!(impact));
+        }
+        if self.no_notify {
+            fields.insert("deliver_notifications".into(), json!(false));
+        }
+        Ok(fields)
     }
-    if let Some(impact) = call.args.str("impact") {
-        fields.insert("impact_override".into(), json!(impact));
-    }
-    if call.args.flag("no_notify") {
-        fields.insert("deliver_notifications".into(), json!(false));
-    }
-    Ok(fields)
 }

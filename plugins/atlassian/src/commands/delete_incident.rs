@@ -1,31 +1,43 @@
 use statusctl_plugin_api::serde_json::json;
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
-use crate::client::checked;
-use crate::common;
+use crate::client::check;
+use crate::{Statuspage, common};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("delete_incident", "Delete an incident or maintenance for good")
-        .mutating()
-        .args(common::args())
-        .arg(ArgDecl::value("incident").dash_alias("ic").help("Incident id (required)"))
-}
+pub struct DeleteIncident;
 
-pub fn run(call: &Call<'_>) -> Result<Output, Error> {
-    let (client, page) = common::connect(call)?;
-    let id = common::incident_id(call)?;
-    let req = client.request("DELETE", &format!("/pages/{page}/incidents/{id}"));
-    let resp = client.send(&req)?;
-    // A DELETE resent after a lost answer finds nothing: the first one did the job.
-    if resp.status == 404 && resp.attempts > 1 {
-        let text = format!("Deleted incident {id} (an earlier attempt did it; its answer was lost)\n");
-        return Ok(Output::data(json!({"id": id, "deleted": true})).with_text(text));
+impl Command<Statuspage> for DeleteIncident {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("delete_incident", "Delete an incident or maintenance for good")
+            // Deleting twice leaves it deleted (a resent DELETE finds nothing: see run).
+            .destroys()
+            .idempotent()
+            .output_schema(json!({
+                "description": "The deleted incident; only id and deleted when an earlier attempt deleted it",
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "deleted": {"type": "boolean"}}
+            }))
+            .args(common::args())
+            .arg(common::incident_arg("Incident id (required)"))
     }
-    let deleted = checked(&req, resp)?.json()?;
-    let text = format!(
-        "Deleted incident {} ({})\n",
-        deleted["id"].as_str().unwrap_or(&id),
-        deleted["name"].as_str().unwrap_or("?")
-    );
-    Ok(Output::data(deleted).with_text(text))
+
+    fn run(&self, _: &Statuspage, call: &Call<'_>) -> Result<Output, Error> {
+        let (client, page) = common::connect(call)?;
+        let id = common::incident_id(call.args.str("incident"))?;
+        let req = client.request("DELETE", &format!("/pages/{page}/incidents/{id}"));
+        let resp = client.send(&req)?;
+        // A DELETE resent after a lost answer finds nothing: the first one did the job.
+        if resp.status == 404 && resp.attempts > 1 {
+            let text = format!("Deleted incident {id} (an earlier attempt did it; its answer was lost)\n");
+            return Ok(Output::data(json!({"id": id, "deleted": true})).with_text(text));
+        }
+        let deleted = check(&req, resp)?.json()?;
+        let text = format!(
+            "Deleted incident {} ({})\n",
+            deleted["id"].as_str().unwrap_or(&id),
+            deleted["name"].as_str().unwrap_or("?")
+        );
+        Ok(Output::data(deleted).with_text(text))
+    }
 }

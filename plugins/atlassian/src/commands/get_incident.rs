@@ -1,20 +1,26 @@
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
-use crate::common;
+use crate::{Statuspage, common, schema};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("get_incident", "Show one incident or maintenance with its updates")
-        .args(common::args())
-        .arg(ArgDecl::value("incident").dash_alias("ic").help("Incident id (required)"))
-}
+pub struct GetIncident;
 
-pub fn run(call: &Call<'_>) -> Result<Output, Error> {
-    let (client, page) = common::connect(call)?;
-    let id = common::incident_id(call)?;
-    let incident = client.get(&format!("/pages/{page}/incidents/{id}"))?;
-    let text = describe(&incident);
-    Ok(Output::data(incident).with_text(text))
+impl Command<Statuspage> for GetIncident {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("get_incident", "Show one incident or maintenance with its updates")
+            .reads()
+            .output_schema(schema::incident())
+            .args(common::args())
+            .arg(common::incident_arg("Incident id (required)"))
+    }
+
+    fn run(&self, _: &Statuspage, call: &Call<'_>) -> Result<Output, Error> {
+        let (client, page) = common::connect(call)?;
+        let id = common::incident_id(call.args.str("incident"))?;
+        let incident = client.get(&format!("/pages/{page}/incidents/{id}"))?;
+        let text = describe(&incident);
+        Ok(Output::data(incident).with_text(text))
+    }
 }
 
 fn describe(i: &Value) -> String {

@@ -1,17 +1,24 @@
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
-use crate::common;
+use crate::{Statuspage, common, schema};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("list_components", "List the page's components, grouped").args(common::args())
-}
+pub struct ListComponents;
 
-pub fn run(call: &Call<'_>) -> Result<Output, Error> {
-    let (client, page) = common::connect(call)?;
-    let all = client.get_all(&format!("/pages/{page}/components"), "", None)?;
-    let text = tree(&all);
-    Ok(Output::data(Value::Array(all)).with_text(text))
+impl Command<Statuspage> for ListComponents {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("list_components", "List the page's components, grouped")
+            .reads()
+            .output_schema(schema::list_of(schema::component()))
+            .args(common::args())
+    }
+
+    fn run(&self, _: &Statuspage, call: &Call<'_>) -> Result<Output, Error> {
+        let (client, page) = common::connect(call)?;
+        let all = client.get_all(&format!("/pages/{page}/components"), None)?;
+        let text = tree(&all);
+        Ok(Output::data(Value::Array(all)).with_text(text))
+    }
 }
 
 /// Groups with their members indented under them, then ungrouped components.

@@ -1,7 +1,8 @@
+use serde::Deserialize;
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output};
 
-use crate::common;
+use crate::{Statuspage, client, common, schema};
 
 const VIEWS: [(&str, &str); 4] = [
     ("unresolved", "unresolved"),
@@ -10,65 +11,83 @@ const VIEWS: [(&str, &str); 4] = [
     ("active_maintenance", "active_maintenance"),
 ];
 
-pub fn declare() -> CommandDecl {
-    let mut cmd = CommandDecl::new("list_incidents", "List incidents (all pages, paced to the rate limit)")
-        .args(common::args())
-        .arg(ArgDecl::value("query").help("Text search over names, statuses and updates"))
-        .arg(ArgDecl::value("limit").integer().help("Stop after N incidents"));
-    for (id, _) in VIEWS {
-        let others: Vec<&str> = VIEWS.iter().map(|(o, _)| *o).filter(|o| *o != id).collect();
-        let mut arg = ArgDecl::flag(id).help(match id {
-            "unresolved" => "Only unresolved incidents",
-            "scheduled" => "Only scheduled maintenances",
-            "upcoming" => "Only maintenances that have not started",
-            _ => "Only maintenances in progress",
-        });
-        for other in others {
-            arg = arg.conflicts_with(other);
-        }
-        cmd = cmd.arg(arg);
-    }
-    cmd.example("statusctl statuspage:list-incidents --unresolved -f json")
+pub struct ListIncidents;
+
+#[derive(Deserialize)]
+struct ListArgs {
+    query: Option<String>,
+    limit: Option<i64>,
 }
 
-pub fn run(call: &Call<'_>) -> Result<Output, Error> {
-    let (client, page) = common::connect(call)?;
-    let limit = match call.args.int("limit") {
-        Some(n) if n < 1 => return Err(Error::usage("--limit must be at least 1")),
-        Some(n) => Some(n as usize),
-        None => None,
-    };
-    let view = VIEWS.iter().find(|(id, _)| call.args.flag(id)).map(|(_, path)| *path);
-    let items = match (view, call.args.str("query")) {
-        (Some(path), None) => client.get_all(&format!("/pages/{page}/incidents/{path}"), "", limit)?,
-        // These views take no `q`: filter here, and only then apply --limit.
-        (Some(path), Some(q)) => {
-            let items = client.get_all(&format!("/pages/{page}/incidents/{path}"), "", None)?;
-            items.into_iter().filter(|i| matches(i, q)).take(limit.unwrap_or(usize::MAX)).collect()
+impl Command<Statuspage> for ListIncidents {
+    fn declare(&self) -> CommandDecl {
+        let mut cmd =
+            CommandDecl::new("list_incidents", "List incidents (all pages, paced to the rate limit)")
+                .reads()
+                .output_schema(schema::list_of(schema::incident()))
+                .args(common::args())
+                .arg(ArgDecl::value("query").help("Text search over names, statuses and updates"))
+                .arg(ArgDecl::value("limit").integer().help("Stop after N incidents"));
+        for (id, _) in VIEWS {
+            let others: Vec<&str> = VIEWS.iter().map(|(o, _)| *o).filter(|o| *o != id).collect();
+            let mut arg = ArgDecl::flag(id).help(match id {
+                "unresolved" => "Only unresolved incidents",
+                "scheduled" => "Only scheduled maintenances",
+                "upcoming" => "Only maintenances that have not started",
+                _ => "Only maintenances in progress",
+            });
+            for other in others {
+                arg = arg.conflicts_with(other);
+            }
+            cmd = cmd.arg(arg);
         }
-        // The plain list pages with `limit`, not `per_page`.
-        (None, query) => {
-            let q = query.map(|q| format!("&q={}", encode(q))).unwrap_or_default();
-            let mut items = Vec::new();
-            for n in 1.. {
-                // A small --limit asks for no more than it needs.
-                let per = limit.map_or(100, |l| l.min(100));
-                let batch = client.get(&format!("/pages/{page}/incidents?page={n}&limit={per}{q}"))?;
-                let batch = batch.as_array().cloned().unwrap_or_default();
-                let short = batch.len() < per;
-                items.extend(batch);
-                if short || limit.is_some_and(|l| items.len() >= l) {
-                    break;
+        cmd.example("statusctl statuspage:list-incidents --unresolved -f json")
+    }
+
+    fn run(&self, _: &Statuspage, call: &Call<'_>) -> Result<Output, Error> {
+        let (client, page) = common::connect(call)?;
+        let args: ListArgs = call.args.parse()?;
+        let limit = match args.limit {
+            Some(n) if n < 1 => return Err(Error::usage("--limit must be at least 1")),
+            Some(n) => Some(n as usize),
+            None => None,
+        };
+        let view = VIEWS.iter().find(|(id, _)| call.args.flag(id)).map(|(_, path)| *path);
+        let items = match (view, args.query.as_deref()) {
+            (Some(path), None) => client.get_all(&format!("/pages/{page}/incidents/{path}"), limit)?,
+            // These views take no `q`: filter here, and only then apply --limit.
+            (Some(path), Some(q)) => {
+                let items = client.get_all(&format!("/pages/{page}/incidents/{path}"), None)?;
+                items.into_iter().filter(|i| matches(i, q)).take(limit.unwrap_or(usize::MAX)).collect()
+            }
+            // The plain list pages with `limit`, not `per_page`.
+            (None, query) => {
+                let path = format!("/pages/{page}/incidents");
+                let mut items = Vec::new();
+                for n in 1.. {
+                    // A small --limit asks for no more than it needs.
+                    let per = limit.map_or(100, |l| l.min(100));
+                    let req = client
+                        .request("GET", &path)
+                        .query("page", n.to_string())
+                        .query("limit", per.to_string())
+                        .query_opt("q", query);
+                    let batch = client::list(&req, client.json(&req)?)?;
+                    let short = batch.len() < per;
+                    items.extend(batch);
+                    if short || limit.is_some_and(|l| items.len() >= l) {
+                        break;
+                    }
                 }
+                if let Some(l) = limit {
+                    items.truncate(l);
+                }
+                items
             }
-            if let Some(l) = limit {
-                items.truncate(l);
-            }
-            items
-        }
-    };
-    let text = table(&items);
-    Ok(Output::data(Value::Array(items)).with_text(text))
+        };
+        let text = table(&items);
+        Ok(Output::data(Value::Array(items)).with_text(text))
+    }
 }
 
 /// The API's `q` rule (name, status, postmortem and update bodies), for the views that
@@ -78,16 +97,6 @@ fn matches(incident: &Value, query: &str) -> bool {
     let has = |v: &Value| v.as_str().is_some_and(|v| v.to_lowercase().contains(&q));
     ["name", "status", "postmortem_body"].iter().any(|k| has(&incident[k]))
         || incident["incident_updates"].as_array().is_some_and(|u| u.iter().any(|u| has(&u["body"])))
-}
-
-/// Percent-encoding for a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn table(items: &[Value]) -> String {
@@ -108,12 +117,4 @@ fn table(items: &[Value]) -> String {
         ));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(super::encode("db down & out"), "db%20down%20%26%20out");
-    }
 }

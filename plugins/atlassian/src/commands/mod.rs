@@ -1,4 +1,4 @@
-//! One file per command: its declaration, its run and its text.
+//! One file per command: its declaration, its typed arguments, its run and its text.
 
 mod change_status;
 mod create_incident;
@@ -12,28 +12,23 @@ mod schedule_maintenance;
 mod test_connection;
 mod update_incident;
 
-use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::Command;
 
-pub struct Command {
-    pub name: &'static str,
-    pub declare: fn() -> CommandDecl,
-    pub run: fn(&Call<'_>) -> Result<Output, Error>,
+use crate::Statuspage;
+
+/// Every command, in the order `--help` lists them (the Conan four first).
+pub fn all() -> Vec<Box<dyn Command<Statuspage>>> {
+    vec![
+        Box::new(create_incident::CreateIncident),
+        Box::new(update_incident::UpdateIncident),
+        Box::new(schedule_maintenance::ScheduleMaintenance),
+        Box::new(resolve_incident::ResolveIncident),
+        Box::new(list_incidents::ListIncidents),
+        Box::new(get_incident::GetIncident),
+        Box::new(delete_incident::DeleteIncident),
+        Box::new(list_components::ListComponents),
+        Box::new(change_status::ChangeStatus),
+        Box::new(test_connection::TestConnection),
+        Box::new(list_pages::ListPages),
+    ]
 }
-
-pub const ALL: &[Command] = &[
-    Command { name: "create_incident", declare: create_incident::declare, run: create_incident::run },
-    Command { name: "update_incident", declare: update_incident::declare, run: update_incident::run },
-    Command {
-        name: "schedule_maintenance",
-        declare: schedule_maintenance::declare,
-        run: schedule_maintenance::run,
-    },
-    Command { name: "resolve_incident", declare: resolve_incident::declare, run: resolve_incident::run },
-    Command { name: "list_incidents", declare: list_incidents::declare, run: list_incidents::run },
-    Command { name: "get_incident", declare: get_incident::declare, run: get_incident::run },
-    Command { name: "delete_incident", declare: delete_incident::declare, run: delete_incident::run },
-    Command { name: "list_components", declare: list_components::declare, run: list_components::run },
-    Command { name: "change_status", declare: change_status::declare, run: change_status::run },
-    Command { name: "test_connection", declare: test_connection::declare, run: test_connection::run },
-    Command { name: "list_pages", declare: list_pages::declare, run: list_pages::run },
-];
