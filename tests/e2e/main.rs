@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `statusctl` binary, real plugin cdylibs, local servers.
 
+mod fake_api;
 mod harness;
 
 mod cli;
