@@ -88,6 +88,9 @@ impl<'a> Host<'a> {
     pub fn log(&self, level: crate::LogLevel, message: impl AsRef<str>) {
         let _ = services::call::<()>(&self.raw, Service::Log, &(level, message.as_ref()));
     }
+    pub fn error(&self, message: impl AsRef<str>) {
+        self.log(LogLevel::Error, message)
+    }
     pub fn warn(&self, message: impl AsRef<str>) {
         self.log(LogLevel::Warn, message)
     }
@@ -96,5 +99,8 @@ impl<'a> Host<'a> {
     }
     pub fn debug(&self, message: impl AsRef<str>) {
         self.log(LogLevel::Debug, message)
+    }
+    pub fn trace(&self, message: impl AsRef<str>) {
+        self.log(LogLevel::Trace, message)
     }
 }

@@ -80,7 +80,8 @@ pub mod prelude {
     pub use crate::serde_json;
     pub use crate::{
         ArgDecl, ArgKind, Args, Call, Command, CommandDecl, Effect, EnvVarDecl, Error, ErrorKind, Host,
-        HttpRequest, HttpResponse, Invocation, LogLevel, Manifest, Output, Plugin, RateLimit, RetryPolicy,
-        SecretRequest, SecretValue, ValueType, export_plugin,
+        HttpRequest, HttpResponse, Invocation, LogLevel, Lookup, Manifest, Output, Plugin, RateLimit,
+        RetryPolicy, SecretRequest, SecretValue, ValueType, export_plugin, outcome_unknown,
+        resend_unless_found,
     };
 }

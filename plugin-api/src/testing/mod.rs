@@ -180,10 +180,10 @@ impl TestHost {
         table.insert(key.into(), value.into());
         self
     }
-    /// A keyring entry; an empty `user` stands for the login name.
+    /// A keyring entry; an empty `user` stands for the login name (whatever it is when
+    /// the plugin looks).
     pub fn keyring(mut self, service: &str, user: &str, secret: &str) -> Self {
-        let user = if user.is_empty() { self.login.clone() } else { user.into() };
-        self.keyring.insert((service.into(), user), secret.into());
+        self.keyring.insert((service.into(), user.into()), secret.into());
         self
     }
     /// The login name (default `tester`).
@@ -372,7 +372,8 @@ impl Inputs for TestHost {
         self.profile.as_ref().map(|(n, t)| (n.as_str(), t))
     }
     fn keyring(&self, service: &str, user: &str) -> Result<Option<String>, String> {
-        Ok(self.keyring.get(&(service.to_string(), user.to_string())).cloned())
+        let entry = |user: &str| self.keyring.get(&(service.to_string(), user.to_string())).cloned();
+        Ok(entry(user).or_else(|| if user == self.login { entry("") } else { None }))
     }
     fn login_name(&self) -> String {
         self.login.clone()
