@@ -401,8 +401,9 @@ fn a_rate_limited_answer_holds_back_later_requests_under_the_same_key() {
     assert_eq!(wait_lines(&run.stderr), Vec::<String>::new(), "{}", run.stderr);
     assert_eq!(server.control().requests().len(), 2);
 
-    // A 429 with `Retry-After: 1` empties the bucket until then: the retry takes the one
-    // token that comes back, the next request waits a full refill (10 s, 100 ms real).
+    // A 429 with `Retry-After: 1` fills the window until then; from then on its slots come
+    // free one at a time at the budget's pace: the retry takes the first, the next request
+    // waits for the second (10 s later, 100 ms real).
     server.control().clear_requests();
     fault(&server, "GET", FaultAction::status(429).with_retry_after("1"), 1);
     let run = w.run(&[&args[..], &[&url(&server)]].concat());

@@ -1,6 +1,9 @@
-//! The host's HTTP client: one lazily built reqwest client per TLS need, retries with
-//! backoff, `Retry-After`, token-bucket pacing, and "outcome unknown" for requests that
+//! The host's HTTP client: one lazily built reqwest client per TLS need (none for plain
+//! http, see [`tls`]), retries with backoff, `Retry-After`, pacing in rolling windows per
+//! budget and credential (see [`super::pacing`]), and "outcome unknown" for requests that
 //! must not be sent twice.
+
+mod tls;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -10,9 +13,9 @@ use std::time::{Duration, Instant};
 use statusctl_plugin_api::{Error, ErrorKind, HttpRequest, HttpResponse};
 
 use super::clock::Clock;
-use super::pacing::Pacer;
+use super::pacing::{Credential, Pacer};
 use super::redact::{self, Redactor};
-use super::wait::Waiter;
+use super::wait::{Waiter, human};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,6 +35,7 @@ pub struct HttpEngine {
     clock: Clock,
     runtime: RefCell<Option<tokio::runtime::Runtime>>,
     clients: RefCell<HashMap<(bool, bool), reqwest::Client>>,
+    roots: tls::Roots,
     pacer: RefCell<Pacer>,
     waiter: Waiter,
     interrupts: Interrupts,
@@ -98,6 +102,7 @@ enum Attempt {
 impl HttpEngine {
     pub fn new(settings: HttpSettings, clock: Clock, waiter: Waiter) -> Self {
         Self {
+            roots: tls::Roots::new(settings.ca_files.clone()),
             settings,
             clock,
             runtime: RefCell::new(None),
@@ -144,10 +149,11 @@ impl HttpEngine {
         let max_attempts = policy.max_attempts.max(1);
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
+        let credential = req.rate_limit.as_ref().map(|_| self.credential(req));
         loop {
             attempt += 1;
-            if let Some(limit) = &req.rate_limit {
-                let wait = self.pacer.borrow_mut().reserve(limit, self.clock.now());
+            if let (Some(limit), Some(credential)) = (&req.rate_limit, credential) {
+                let wait = self.pacer.borrow_mut().reserve(limit, credential, self.clock.now());
                 if !wait.is_zero() {
                     self.waiter.wait(&self.clock, wait, &format!("rate limit `{}`", limit.key)).await;
                 }
@@ -168,8 +174,11 @@ impl HttpEngine {
                         policy.statuses.contains(&resp.status) && (idempotent || policy.retry_non_idempotent);
                     if (rate_limited || retryable) && attempt < max_attempts {
                         let retry_after = resp.header("retry-after").and_then(parse_retry_after);
-                        if rate_limited && let (Some(limit), Some(wait)) = (&req.rate_limit, retry_after) {
-                            self.pacer.borrow_mut().penalize(limit, wait, self.clock.now());
+                        if rate_limited
+                            && let (Some(limit), Some(credential), Some(wait)) =
+                                (&req.rate_limit, credential, retry_after)
+                        {
+                            self.pacer.borrow_mut().penalize(limit, credential, wait, self.clock.now());
                         }
                         let why = match retry_after {
                             Some(_) => {
@@ -246,12 +255,38 @@ impl HttpEngine {
             .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         match response.text().await {
-            Ok(body) => Attempt::Answer(HttpResponse { status, headers, body, attempts: 0, credential: None }),
+            Ok(body) => {
+                Attempt::Answer(HttpResponse { status, headers, body, attempts: 0, credential: None })
+            }
             Err(err) => Attempt::MaybeSent(format!("the answer ({status}) broke off: {}", describe(err))),
         }
     }
 
-    /// One client per (https, verification off): plain http needs no TLS set-up at all.
+    /// The fingerprint of the credential `req` carries, which its rate limit counts by: the
+    /// values of its secret headers (`Authorization` and the others of
+    /// [`redact::is_secret_header`]) and secret query parameters. Requests with none share
+    /// one anonymous window per budget.
+    fn credential(&self, req: &HttpRequest) -> Credential {
+        let mut parts: Vec<(String, String)> = req
+            .headers
+            .iter()
+            .filter(|(name, _)| redact::is_secret_header(name, &req.secret_headers))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        if !req.secret_query.is_empty()
+            && let Ok(url) = reqwest::Url::parse(&req.url)
+        {
+            // `?` keeps a query parameter apart from a header of the same name.
+            parts.extend(
+                url.query_pairs()
+                    .filter(|(name, _)| req.secret_query.iter().any(|s| s == name))
+                    .map(|(name, value)| (format!("?{name}"), value.into_owned())),
+            );
+        }
+        self.pacer.borrow().credential(parts.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    }
+
+    /// One client per (https, verification off). A plain-http client reads no certificate.
     fn client(&self, url: &str, insecure: bool) -> Result<reqwest::Client, String> {
         let https = url.starts_with("https:");
         let insecure = https && insecure;
@@ -261,27 +296,13 @@ impl HttpEngine {
         // reqwest is built without a default crypto provider (ring builds faster and needs
         // no C toolchain) and wants one even for plain http; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(self.clock.real(CONNECT_TIMEOUT))
             .user_agent(&self.settings.user_agent);
-        if https {
-            let mut certs = Vec::new();
-            for file in &self.settings.ca_files {
-                let pem = std::fs::read(file)
-                    .map_err(|e| format!("cannot read CA file {}: {e}", file.display()))?;
-                let found = reqwest::Certificate::from_pem_bundle(&pem)
-                    .map_err(|e| format!("bad CA file {}: {e}", file.display()))?;
-                if found.is_empty() {
-                    return Err(format!("bad CA file {}: no PEM certificate in it", file.display()));
-                }
-                certs.extend(found);
-            }
-            builder = builder.tls_certs_merge(certs);
-            if insecure {
-                tracing::warn!("TLS certificate verification is off for {} (--ignore-ssl)", host_of(url));
-                builder = builder.tls_danger_accept_invalid_certs(true);
-            }
+        if insecure {
+            tracing::warn!("TLS certificate verification is off for {} (--ignore-ssl)", host_of(url));
         }
+        let builder = self.roots.configure(builder, https, insecure)?;
         let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", describe(e)))?;
         self.clients.borrow_mut().insert((https, insecure), client.clone());
         Ok(client)
@@ -384,17 +405,6 @@ fn describe(err: reqwest::Error) -> String {
     text
 }
 
-/// A duration for people: `2s`, `1.5s`, `2m 5s`.
-pub fn human(d: Duration) -> String {
-    let secs = d.as_secs_f64();
-    if secs < 60.0 {
-        let s = format!("{secs:.1}");
-        format!("{}s", s.trim_end_matches(".0"))
-    } else {
-        format!("{}m {}s", d.as_secs() / 60, d.as_secs() % 60)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +424,116 @@ mod tests {
         assert_eq!(parse_retry_after("soon"), None);
     }
 
+    fn engine(ca_files: Vec<PathBuf>) -> HttpEngine {
+        let settings = HttpSettings { max_wait: Duration::ZERO, ca_files, user_agent: "test/0".into() };
+        HttpEngine::new(settings, Clock::default(), Waiter { visible: false })
+    }
+
+    fn testdata(file: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/services/http/testdata").join(file)
+    }
+
+    /// An https server on loopback with a certificate from the test CA (`testdata/`), which
+    /// answers `200 ok` to each of the next `connections` connections.
+    fn tls_server(connections: usize) -> String {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use std::io::{Read, Write};
+        let certs =
+            CertificateDer::pem_file_iter(testdata("server.pem")).unwrap().map(Result::unwrap).collect();
+        let key = PrivateKeyDer::from_pem_file(testdata("server.key")).unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        let config = std::sync::Arc::new(config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://127.0.0.1:{}/x", listener.local_addr().unwrap().port());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(connections) {
+                let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, stream.unwrap());
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                // A client that refuses the certificate ends the handshake: next connection.
+                while !request.ends_with(b"\r\n\r\n") {
+                    match tls.read(&mut buf) {
+                        Ok(n) if n > 0 => request.extend_from_slice(&buf[..n]),
+                        _ => break,
+                    }
+                }
+                if request.ends_with(b"\r\n\r\n") {
+                    let _ =
+                        tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+                    tls.conn.send_close_notify();
+                    let _ = tls.flush();
+                }
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn https_is_verified_against_the_ca_files_and_the_system_roots() {
+        let url = tls_server(3);
+        let get = HttpRequest::get(&url).retry(RetryPolicy::none());
+        let redactor = Redactor::default();
+        // The test CA is in no system store: refused, and not retried.
+        let err = engine(Vec::new()).send(&get, &redactor).unwrap_err();
+        assert!(err.message.contains("certificate"), "{}", err.message);
+        // Trusted through --ca-file.
+        let resp = engine(vec![testdata("ca.pem")]).send(&get, &redactor).unwrap();
+        assert_eq!((resp.status, resp.body.as_str()), (200, "ok"));
+        // Not checked at all with --ignore-ssl.
+        let resp = engine(Vec::new()).send(&get.clone().insecure_tls(true), &redactor).unwrap();
+        assert_eq!(resp.status, 200);
+    }
+
+    #[test]
+    fn plain_http_reads_no_certificate() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        });
+        // Even a CA file that does not exist is never opened.
+        let engine = engine(vec![testdata("missing.pem")]);
+        let resp = engine.send(&HttpRequest::get(&url), &Redactor::default()).unwrap();
+        assert_eq!(resp.status, 200);
+        assert!(!engine.roots.loaded());
+        // https needs it, and says so before sending anything.
+        let err = engine.send(&HttpRequest::get("https://127.0.0.1:9/x"), &Redactor::default()).unwrap_err();
+        assert!(err.message.starts_with("cannot read CA file "), "{}", err.message);
+    }
+
+    #[test]
+    fn the_credential_is_the_secret_headers_and_query_parameters() {
+        let engine = engine(Vec::new());
+        let url = "https://api.example/v1/x?page=2&key=k1";
+        let with = |token: &str, url: &str| {
+            HttpRequest::get(url).header("Authorization", token).header("Accept", "application/json")
+        };
+        let a = engine.credential(&with("OAuth t1", url));
+        // Headers that are not secret, and query parameters not declared secret, do not count.
+        assert_eq!(a, engine.credential(&with("OAuth t1", url).header("Accept-Language", "fr")));
+        assert_eq!(a, engine.credential(&with("OAuth t1", "https://api.example/v1/x?page=3&key=k2")));
+        assert_ne!(a, engine.credential(&with("OAuth t2", url)));
+        // Declared secret: a header, a query parameter.
+        let declared = |req: HttpRequest| req.secret_header("X-Team-Key", "team").secret_query("key");
+        let b = engine.credential(&declared(with("OAuth t1", url)));
+        assert_ne!(a, b);
+        assert_eq!(b, engine.credential(&declared(with("OAuth t1", url))));
+        let other_key = "https://api.example/v1/x?page=2&key=k2";
+        assert_ne!(b, engine.credential(&declared(with("OAuth t1", other_key))));
+    }
+
     #[test]
     fn backoff_doubles_with_jitter_and_caps() {
         let policy = RetryPolicy::default();
@@ -422,12 +542,5 @@ mod tests {
             let got = backoff(&policy, attempt).as_millis() as u64;
             assert!(got >= full / 2 && got <= full, "attempt {attempt}: {got}");
         }
-    }
-
-    #[test]
-    fn durations_for_people() {
-        assert_eq!(human(Duration::from_secs(2)), "2s");
-        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(human(Duration::from_secs(125)), "2m 5s");
     }
 }

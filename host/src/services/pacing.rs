@@ -1,8 +1,15 @@
-//! Pacing per rate-limit key, modelled on how providers count: at most `requests` in any
-//! rolling window of `per_seconds`. A burst up to the budget passes at once (a command making
-//! two or three requests never waits); a long job slows down to the budget.
+//! Pacing, modelled on how providers count: at most `requests` in any rolling window of
+//! `per_seconds` (a log of the send times granted, not a token bucket). A burst up to the
+//! budget passes at once (a command making two or three requests never waits); a long job
+//! slows down to the budget.
+//!
+//! Providers count per credential, so a window belongs to a budget (the plugin's
+//! [`RateLimit::key`]) *and* a credential: two tokens used in one process never share a
+//! window. The credential is kept only as a keyed hash (SipHash with keys drawn at random
+//! for this process), never as text.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use statusctl_plugin_api::RateLimit;
@@ -52,25 +59,42 @@ impl Window {
     }
 }
 
-/// All windows of one process.
+/// The fingerprint of the credential a request carries (see [`Pacer::credential`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Credential(u64);
+
+/// All windows of one process, one per (budget, credential).
 #[derive(Debug, Default)]
 pub struct Pacer {
-    windows: HashMap<String, Window>,
+    windows: HashMap<(String, Credential), Window>,
+    /// The keys of the credential hashes.
+    fingerprints: RandomState,
 }
 
 impl Pacer {
-    /// How long the next request under `limit` must wait (its slot is reserved).
-    pub fn reserve(&mut self, limit: &RateLimit, now: Duration) -> Duration {
-        self.window(limit).take(now)
+    /// The fingerprint of a credential made of `(name, value)` parts (the secret headers
+    /// and query parameters of a request). Header names are compared without case, and the
+    /// order of the parts does not matter; no parts at all is a credential too (anonymous).
+    pub fn credential<'a>(&self, parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> Credential {
+        let mut parts: Vec<(String, &str)> =
+            parts.into_iter().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
+        parts.sort_unstable();
+        Credential(self.fingerprints.hash_one(&parts))
     }
 
-    /// Records a `Retry-After` so later requests under the same key wait too.
-    pub fn penalize(&mut self, limit: &RateLimit, wait: Duration, now: Duration) {
-        self.window(limit).full_until(wait, now);
+    /// How long the next request under `limit` with `credential` must wait (its slot is
+    /// reserved).
+    pub fn reserve(&mut self, limit: &RateLimit, credential: Credential, now: Duration) -> Duration {
+        self.window(limit, credential).take(now)
     }
 
-    fn window(&mut self, limit: &RateLimit) -> &mut Window {
-        self.windows.entry(limit.key.clone()).or_insert_with(|| Window::new(limit))
+    /// Records a `Retry-After` so later requests under the same budget and credential wait too.
+    pub fn penalize(&mut self, limit: &RateLimit, credential: Credential, wait: Duration, now: Duration) {
+        self.window(limit, credential).full_until(wait, now);
+    }
+
+    fn window(&mut self, limit: &RateLimit, credential: Credential) -> &mut Window {
+        self.windows.entry((limit.key.clone(), credential)).or_insert_with(|| Window::new(limit))
     }
 }
 
@@ -82,27 +106,34 @@ mod tests {
         Duration::from_secs_f64(s)
     }
 
+    /// A pacer and the fingerprint of one token.
+    fn pacer() -> (Pacer, Credential) {
+        let pacer = Pacer::default();
+        let token = pacer.credential([("Authorization", "OAuth t1")]);
+        (pacer, token)
+    }
+
     #[test]
     fn a_burst_within_budget_never_waits() {
         let limit = RateLimit::new("k", 60, 60.0);
-        let mut pacer = Pacer::default();
+        let (mut pacer, token) = pacer();
         for _ in 0..60 {
-            assert_eq!(pacer.reserve(&limit, Duration::ZERO), Duration::ZERO);
+            assert_eq!(pacer.reserve(&limit, token, Duration::ZERO), Duration::ZERO);
         }
         // The 61st waits until the first leaves the window.
-        assert_eq!(pacer.reserve(&limit, secs(5.0)), secs(55.0));
+        assert_eq!(pacer.reserve(&limit, token, secs(5.0)), secs(55.0));
     }
 
     #[test]
     fn no_rolling_window_ever_holds_more_than_the_budget() {
         let limit = RateLimit::new("k", 5, 10.0);
-        let mut pacer = Pacer::default();
+        let (mut pacer, token) = pacer();
         let mut now = Duration::ZERO;
         let mut sent = Vec::new();
         for i in 0..200u64 {
             // Requests arrive irregularly; each is sent when its slot comes.
             now += Duration::from_millis((i * 7919) % 3000);
-            let wait = pacer.reserve(&limit, now);
+            let wait = pacer.reserve(&limit, token, now);
             now += wait;
             sent.push(now);
         }
@@ -113,22 +144,61 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_separate() {
+    fn budgets_are_separate() {
         let limit = RateLimit::new("a", 1, 1.0);
         let other = RateLimit::new("b", 1, 1.0);
-        let mut pacer = Pacer::default();
-        assert_eq!(pacer.reserve(&limit, Duration::ZERO), Duration::ZERO);
-        assert_eq!(pacer.reserve(&other, Duration::ZERO), Duration::ZERO);
-        assert_eq!(pacer.reserve(&limit, Duration::ZERO), secs(1.0));
+        let (mut pacer, token) = pacer();
+        assert_eq!(pacer.reserve(&limit, token, Duration::ZERO), Duration::ZERO);
+        assert_eq!(pacer.reserve(&other, token, Duration::ZERO), Duration::ZERO);
+        assert_eq!(pacer.reserve(&limit, token, Duration::ZERO), secs(1.0));
+    }
+
+    #[test]
+    fn two_credentials_under_one_budget_have_a_window_each() {
+        let limit = RateLimit::new("a", 1, 1.0);
+        let (mut pacer, token) = pacer();
+        let other = pacer.credential([("Authorization", "OAuth t2")]);
+        assert_ne!(token, other);
+        assert_eq!(pacer.reserve(&limit, token, Duration::ZERO), Duration::ZERO);
+        assert_eq!(pacer.reserve(&limit, other, Duration::ZERO), Duration::ZERO);
+        // A Retry-After earned with one token does not hold back the other.
+        pacer.penalize(&limit, other, secs(30.0), Duration::ZERO);
+        assert_eq!(pacer.reserve(&limit, token, Duration::ZERO), secs(1.0));
+        assert_eq!(pacer.reserve(&limit, other, Duration::ZERO), secs(30.0));
+    }
+
+    #[test]
+    fn the_same_credential_shares_its_window() {
+        let limit = RateLimit::new("a", 1, 1.0);
+        let (mut pacer, token) = pacer();
+        // Header names without case, parts in any order.
+        let again = pacer.credential([("authorization", "OAuth t1")]);
+        assert_eq!(token, again);
+        let two = pacer.credential([("X-Key", "k"), ("Authorization", "t")]);
+        assert_eq!(two, pacer.credential([("Authorization", "t"), ("x-key", "k")]));
+        // A value is not a name: moving text between them is another credential.
+        assert_ne!(pacer.credential([("a", "bc")]), pacer.credential([("ab", "c")]));
+        assert_eq!(pacer.reserve(&limit, token, Duration::ZERO), Duration::ZERO);
+        assert_eq!(pacer.reserve(&limit, again, Duration::ZERO), secs(1.0));
+    }
+
+    #[test]
+    fn the_fingerprint_is_not_the_secret() {
+        let pacer = Pacer::default();
+        let shown = format!("{:?}", pacer.credential([("Authorization", "OAuth secret-token")]));
+        assert!(!shown.contains("secret"), "{shown}");
+        // Keyed per process: another pacer (another process) gives another fingerprint.
+        let other = Pacer::default().credential([("Authorization", "OAuth secret-token")]);
+        assert_ne!(pacer.credential([("Authorization", "OAuth secret-token")]), other);
     }
 
     #[test]
     fn retry_after_fills_the_window_then_slots_return_at_the_budget_pace() {
         let limit = RateLimit::new("a", 3, 30.0);
-        let mut pacer = Pacer::default();
-        pacer.penalize(&limit, secs(1.0), Duration::ZERO);
-        assert_eq!(pacer.reserve(&limit, Duration::ZERO), secs(1.0));
-        assert_eq!(pacer.reserve(&limit, secs(1.0)), secs(10.0));
-        assert_eq!(pacer.reserve(&limit, secs(11.0)), secs(10.0));
+        let (mut pacer, token) = pacer();
+        pacer.penalize(&limit, token, secs(1.0), Duration::ZERO);
+        assert_eq!(pacer.reserve(&limit, token, Duration::ZERO), secs(1.0));
+        assert_eq!(pacer.reserve(&limit, token, secs(1.0)), secs(10.0));
+        assert_eq!(pacer.reserve(&limit, token, secs(11.0)), secs(10.0));
     }
 }

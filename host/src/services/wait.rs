@@ -1,10 +1,10 @@
-//! Showing a wait: a spinner with a countdown on a terminal, one log line otherwise.
+//! Showing a wait: a spinner with a countdown on a terminal, one log line otherwise, and
+//! the way every wait (and the `--max-wait` it must fit in) is written for people.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use super::clock::Clock;
-use super::http::human;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Waiter {
@@ -39,5 +39,28 @@ impl Waiter {
             }
         }
         spinner.finish_and_clear();
+    }
+}
+
+/// A duration for people: `2s`, `1.5s`, `2m 5s`.
+pub fn human(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 60.0 {
+        let s = format!("{secs:.1}");
+        format!("{}s", s.trim_end_matches(".0"))
+    } else {
+        format!("{}m {}s", d.as_secs() / 60, d.as_secs() % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_for_people() {
+        assert_eq!(human(Duration::from_secs(2)), "2s");
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human(Duration::from_secs(125)), "2m 5s");
     }
 }
