@@ -719,7 +719,7 @@ fn create_external_issue_retry_retries_server_errors_but_not_404() {
     run.ok();
     let waits: Vec<&str> = run.stderr.lines().filter(|l| l.contains("waiting ")).collect();
     assert_eq!(waits.len(), 1, "{}", run.stderr);
-    let shown = format!(" ({} answered 500, retry 2/3)", server.addr());
+    let shown = format!(" ({} answered 500, retry 2/12)", server.addr());
     let secs: f64 = waits[0]
         .strip_prefix("debug: waiting ")
         .and_then(|w| w.strip_suffix(&shown))

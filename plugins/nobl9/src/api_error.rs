@@ -1,7 +1,10 @@
 //! The scripts' error messages for each status, as the SDK's error kinds (and so exit codes).
 
 use statusctl_plugin_api::serde_json::{self, Value};
-use statusctl_plugin_api::{Error, HttpRequest, HttpResponse};
+use statusctl_plugin_api::{Error, HttpRequest, HttpResponse, excerpt, url_path};
+
+/// The longest body excerpt in a message (the scripts print up to 500 characters).
+pub const EXCERPT_CHARS: usize = 500;
 
 /// Whether newer Nobl9 instances (the disruptions API) still serve an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +19,7 @@ pub fn check(req: &HttpRequest, resp: HttpResponse, endpoint: Endpoint) -> Resul
     if resp.is_success() {
         return Ok(resp);
     }
-    let body = body_excerpt(&resp.body);
+    let body = excerpt(&resp.body, &credential(req), EXCERPT_CHARS);
     let or = |fallback: &str| if body.is_empty() { fallback.to_string() } else { body.clone() };
     let err = match resp.status {
         400 => Error::failed(format!("Validation error: {}", or("Bad request - invalid parameters"))),
@@ -72,20 +75,17 @@ fn not_found(req: &HttpRequest, body: &str, endpoint: Endpoint) -> String {
     }
 }
 
-/// `/status-page/...` out of a full URL, without the query.
+/// `/status-page/...` out of a full URL: its path after `/dashboards/v1`.
 fn api_path(url: &str) -> &str {
-    let path = url.split_once("/dashboards/v1").map_or(url, |(_, p)| p);
-    path.split('?').next().unwrap_or(path)
+    let path = url_path(url);
+    path.split_once("/dashboards/v1").map_or(path, |(_, p)| p)
 }
 
-/// A body fit for one line of a message: trimmed, at most 500 characters.
-pub fn body_excerpt(body: &str) -> String {
-    let body = body.trim();
-    let mut excerpt: String = body.chars().take(500).collect();
-    if excerpt.len() < body.len() {
-        excerpt.push('…');
-    }
-    excerpt
+/// The credential a request carries (the last word of its Authorization header), to scrub
+/// from an excerpt before it is cut.
+fn credential(req: &HttpRequest) -> Vec<String> {
+    let auth = req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+    auth.and_then(|(_, v)| v.rsplit(' ').next()).map(str::to_string).into_iter().collect()
 }
 
 #[cfg(test)]
@@ -157,8 +157,14 @@ mod tests {
     }
 
     #[test]
-    fn long_bodies_are_cut() {
+    fn long_bodies_are_cut_on_one_line_after_the_credential_is_scrubbed() {
         let e = err(500, &"x".repeat(600));
         assert_eq!(e.message.chars().count(), "Server error: ".len() + 501);
+        let req = HttpRequest::post("http://h/api/dashboards/v1/status-page/issues")
+            .secret_header("Authorization", "Bearer secret-token");
+        // Cut first, the excerpt would end in part of the token.
+        let body = format!("{}\n  secret-token", "y".repeat(490));
+        let e = check(&req, resp(500, &body, 1), Endpoint::Kept).unwrap_err();
+        assert_eq!(e.message, format!("Server error: {} ***", "y".repeat(490)));
     }
 }

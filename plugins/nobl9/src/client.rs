@@ -12,14 +12,7 @@ use crate::token::{self, Auth, TokenCache};
 /// apart, for every method (Nobl9 answers 502/503 only for calls it did not apply). A 429 waits
 /// (Retry-After) and is retried too.
 pub fn standard_retry() -> RetryPolicy {
-    RetryPolicy {
-        statuses: vec![502, 503],
-        rate_limited_statuses: vec![429],
-        max_attempts: 4,
-        backoff_base_ms: 1000,
-        backoff_cap_ms: 32_000,
-        retry_non_idempotent: true,
-    }
+    RetryPolicy { rate_limited_statuses: vec![429], ..RetryPolicy::unapplied(&[502, 503], 4, 1000, 32_000) }
 }
 
 pub struct Client<'a, 'h> {
@@ -89,9 +82,10 @@ impl<'a, 'h> Client<'a, 'h> {
         if resp.body.trim().is_empty() { Ok(json!({})) } else { resp.json() }
     }
 
-    pub fn get(&self, path: &str, query: &[(&str, String)], endpoint: Endpoint) -> Result<Value, Error> {
-        let path = format!("{path}{}", query_string(query));
-        self.send(&self.request("GET", &path)?, endpoint)
+    /// `GET` with a query (`&[("ongoing", "true")]`), percent-encoded.
+    pub fn get(&self, path: &str, query: &[(&str, &str)], endpoint: Endpoint) -> Result<Value, Error> {
+        let req = query.iter().fold(self.request("GET", path)?, |req, (name, value)| req.query(name, value));
+        self.send(&req, endpoint)
     }
 
     pub fn post(&self, path: &str, body: &Value, endpoint: Endpoint) -> Result<Value, Error> {
@@ -99,29 +93,33 @@ impl<'a, 'h> Client<'a, 'h> {
     }
 }
 
-/// `?a=1&b=x%20y`, or nothing.
-fn query_string(query: &[(&str, String)]) -> String {
-    let pairs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
-    if pairs.is_empty() { String::new() } else { format!("?{}", pairs.join("&")) }
-}
-
-/// Percent-encoding for a query value or a path segment.
-pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_fixtures::{api, env_client, ok, scripted};
 
     #[test]
     fn queries_are_encoded() {
-        assert_eq!(query_string(&[]), "");
-        assert_eq!(query_string(&[("a", "1".into()), ("b", "x y&z".into())]), "?a=1&b=x%20y%26z");
+        let host = scripted().reply(ok(json!({}))).reply(ok(json!({})));
+        env_client(&host, |client| {
+            client.get("/status-page/issues", &[], Endpoint::Kept)?;
+            client.get("/status-page/issues", &[("a", "1"), ("b", "x y&z")], Endpoint::Kept)
+        })
+        .unwrap();
+        assert_eq!(
+            host.lines(),
+            [
+                format!("GET {}", api("/status-page/issues")),
+                format!("GET {}", api("/status-page/issues?a=1&b=x%20y%26z"))
+            ]
+        );
+    }
+
+    #[test]
+    fn the_standard_policy_retries_what_nobl9_did_not_apply() {
+        let policy = standard_retry();
+        assert_eq!((policy.statuses, policy.rate_limited_statuses), (vec![502, 503], vec![429]));
+        assert_eq!((policy.max_attempts, policy.backoff_base_ms, policy.backoff_cap_ms), (4, 1000, 32_000));
+        assert!(policy.retry_non_idempotent);
     }
 }

@@ -17,7 +17,7 @@ pub fn is_uuid(value: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The component tree (A): `{"components": [...]}`.
+/// `GET /status-page/components`: the component tree, `{"components": [...]}`.
 pub fn tree(client: &Client<'_, '_>) -> Result<Value, Error> {
     client.get("/status-page/components", &[], Endpoint::Kept)
 }
@@ -83,28 +83,11 @@ pub fn numbered_list(tree: &Value) -> Output {
 }
 
 #[cfg(test)]
-pub const API_ID: &str = "4c91326b-81f3-47aa-b2b7-da2d1da3e298";
-#[cfg(test)]
-pub const DB_ID: &str = "0a1b2c3d-0000-4000-8000-00000000000d";
-
-/// A tree with a parent, two children and a name used twice.
-#[cfg(test)]
-pub fn sample_tree() -> Value {
-    statusctl_plugin_api::serde_json::json!({"components": [
-        {"id": "11111111-1111-4111-8111-111111111111", "name": "Platform", "description": "All of it",
-         "status": "degradedPerformance", "children": [
-            {"id": API_ID, "name": "API Service", "description": "Public API", "status": "degradedPerformance", "children": []},
-            {"id": DB_ID, "name": "Database", "status": "operational"},
-            {"id": "22222222-2222-4222-8222-222222222222", "name": "Cache", "status": "operational"}
-        ]},
-        {"id": "33333333-3333-4333-8333-333333333333", "name": "Cache", "status": "operational", "children": []}
-    ]})
-}
-
-#[cfg(test)]
 mod tests {
-    use super::*;
     use statusctl_plugin_api::ErrorKind;
+
+    use super::*;
+    use crate::test_fixtures::{API_ID, DB_ID, sample_tree};
 
     #[test]
     fn uuid_shape() {

@@ -5,7 +5,7 @@
 //! existing sloctl configuration ([`crate::sloctl`]). `--context` / `--nobl9-config` ask for
 //! sloctl explicitly and win over `NOBL9_*`.
 
-use statusctl_plugin_api::{Call, Error, SecretRequest};
+use statusctl_plugin_api::{Call, EnvVarDecl, Error, SecretRequest};
 
 use crate::sloctl;
 
@@ -15,6 +15,22 @@ pub const DEFAULT_BASE_URL: &str = "https://app.nobl9.com";
 pub const NO_CREDENTIALS: &str =
     "Either NOBL9_CLIENT_ID and NOBL9_CLIENT_SECRET, or NOBL9_API_TOKEN must be set.";
 pub const NO_ORG: &str = "NOBL9_ORG environment variable is required.";
+
+/// The scripts' secret variables: read through the host's secret chain (which also reads a
+/// file named by `VAR_FILE`), never by an argument.
+const API_TOKEN_ENV: &str = "NOBL9_API_TOKEN";
+const CLIENT_SECRET_ENV: &str = "NOBL9_CLIENT_SECRET";
+
+/// The variables this module reads without an argument: the scripts' secrets and the files
+/// that may hold them.
+pub fn env_vars() -> Vec<EnvVarDecl> {
+    vec![
+        EnvVarDecl::new(API_TOKEN_ENV, "Nobl9 API token, used as is").secret(),
+        EnvVarDecl::new("NOBL9_API_TOKEN_FILE", "A file holding the Nobl9 API token").path(),
+        EnvVarDecl::new(CLIENT_SECRET_ENV, "Nobl9 client secret").secret(),
+        EnvVarDecl::new("NOBL9_CLIENT_SECRET_FILE", "A file holding the Nobl9 client secret").path(),
+    ]
+}
 
 /// Everything known before any request.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,15 +115,16 @@ pub fn api_root_of(base_url: &str) -> String {
 fn from_nobl9_variables(call: &Call<'_>) -> Result<Option<Config>, Error> {
     let client_id = arg(call, "client_id");
     let org = arg(call, "org");
-    // Looked up through the host so that it learns the values and scrubs them everywhere.
-    let mut token_request =
-        SecretRequest::new("Nobl9 API token").env("NOBL9_API_TOKEN").profile_key("api_token");
-    if let Some(org) = &org {
-        token_request = token_request.keyring("nobl9-api-token", org);
-    }
+    // Looked up through the host so that it learns the values and scrubs them everywhere. The
+    // token's keyring entry is the login name's (what `statusctl secrets set` stores); the client
+    // secret's is the client id's, so `--client-id` selects it.
+    let token_request = SecretRequest::new("Nobl9 API token")
+        .env(API_TOKEN_ENV)
+        .profile_key("api_token")
+        .keyring_for_login("nobl9-api-token");
     let api_token = call.host.secret(&token_request)?.map(|s| s.value);
     let mut secret_request =
-        SecretRequest::new("Nobl9 client secret").env("NOBL9_CLIENT_SECRET").profile_key("client_secret");
+        SecretRequest::new("Nobl9 client secret").env(CLIENT_SECRET_ENV).profile_key("client_secret");
     if let Some(id) = &client_id {
         secret_request = secret_request.keyring("nobl9-client-secret", id);
     }
@@ -199,21 +216,24 @@ fn from_sloctl(call: &Call<'_>, explicit: bool) -> Result<Config, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::fake_host::{FakeHost, with_call};
-    use statusctl_plugin_api::serde_json::json;
+    use statusctl_plugin_api::ErrorKind;
+    use statusctl_plugin_api::serde_json::{Value, json};
+    use statusctl_plugin_api::testing::TestHost;
 
-    fn resolve_with(fake: &FakeHost, args: statusctl_plugin_api::serde_json::Value) -> Result<Config, Error> {
-        with_call(fake, "list_components", args, resolve)
+    use super::*;
+    use crate::Nobl9;
+
+    fn resolve_with(host: &TestHost, args: Value) -> Result<Config, Error> {
+        host.with_call::<Nobl9, _>("list_components", args, resolve)
     }
 
     #[test]
     fn client_credentials_from_the_environment() {
-        let fake = FakeHost::new()
+        let host = TestHost::new()
             .env("NOBL9_CLIENT_ID", "cid")
             .env("NOBL9_CLIENT_SECRET", "csecret")
             .env("NOBL9_ORG", "acme");
-        let config = resolve_with(&fake, json!({})).unwrap();
+        let config = resolve_with(&host, json!({})).unwrap();
         assert_eq!(config.origin, Origin::Environment);
         assert_eq!(config.api_root.as_deref(), Some("https://app.nobl9.com/api"));
         assert_eq!(config.org.as_deref(), Some("acme"));
@@ -226,55 +246,86 @@ mod tests {
             }
         );
         // The secrets went through the host (so it scrubs them), the keyring keyed by client id.
-        assert_eq!(fake.secret_labels(), ["Nobl9 API token", "Nobl9 client secret"]);
-        let asked = fake.keyring_asked();
+        let asked = host.secret_requests();
+        let labels: Vec<&str> = asked.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["Nobl9 API token", "Nobl9 client secret"]);
+        let keyring: Vec<(String, String)> = asked.iter().filter_map(|r| r.keyring.clone()).collect();
         assert_eq!(
-            asked,
-            [("nobl9-api-token".into(), "acme".into()), ("nobl9-client-secret".into(), "cid".into())]
+            keyring,
+            [("nobl9-api-token".into(), "".into()), ("nobl9-client-secret".into(), "cid".into())]
         );
     }
 
     #[test]
+    fn the_api_token_in_the_keyring_is_the_login_names() {
+        let host =
+            TestHost::new().env("NOBL9_ORG", "acme").login_name("me").keyring("nobl9-api-token", "me", "kt");
+        assert_eq!(resolve_with(&host, json!({})).unwrap().token, TokenSource::Static("kt".into()));
+        let home = tempfile::tempdir().unwrap();
+        let host = TestHost::new()
+            .env("NOBL9_ORG", "acme")
+            .env("HOME", home.path().to_str().unwrap())
+            .keyring("nobl9-api-token", "acme", "kt");
+        assert_eq!(resolve_with(&host, json!({})).unwrap_err().message, NO_CREDENTIALS);
+    }
+
+    #[test]
     fn an_api_token_is_used_as_is_and_the_base_url_flag_wins() {
-        let fake = FakeHost::new()
+        let host = TestHost::new()
             .env("NOBL9_API_TOKEN", "tok")
             .env("NOBL9_ORG", "acme")
             .env("NOBL9_BASE_URL", "http://from-env");
-        let config = resolve_with(&fake, json!({"base_url": "http://127.0.0.1:9/"})).unwrap();
+        let config = resolve_with(&host, json!({"base_url": "http://127.0.0.1:9/"})).unwrap();
         assert_eq!(config.token, TokenSource::Static("tok".into()));
         assert_eq!(config.api_root.as_deref(), Some("http://127.0.0.1:9/api"));
         assert_eq!(config.client, None);
-        let config = resolve_with(&fake, json!({})).unwrap();
+        let config = resolve_with(&host, json!({})).unwrap();
         assert_eq!(config.api_root.as_deref(), Some("http://from-env/api"));
     }
 
     #[test]
     fn profile_keys_and_keyring_supply_values_too() {
-        let fake = FakeHost::new().setting("client_id", "pid").setting("org", "porg").keyring(
+        let host = TestHost::new().setting("client_id", "pid").setting("org", "porg").keyring(
             "nobl9-client-secret",
             "pid",
             "ksecret",
         );
-        let config = resolve_with(&fake, json!({})).unwrap();
+        let config = resolve_with(&host, json!({})).unwrap();
         assert_eq!(config.client, Some(ClientCredentials { id: "pid".into(), secret: "ksecret".into() }));
         assert_eq!(config.org.as_deref(), Some("porg"));
+        // A secret from the profile, and one from a file named by the profile.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "file-token\n").unwrap();
+        let host = TestHost::new().setting("org", "porg").setting("api_token_file", file.to_str().unwrap());
+        assert_eq!(resolve_with(&host, json!({})).unwrap().token, TokenSource::Static("file-token".into()));
+    }
+
+    #[test]
+    fn a_secret_file_named_by_a_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let host = TestHost::new()
+            .env("NOBL9_CLIENT_ID", "cid")
+            .env("NOBL9_CLIENT_SECRET_FILE", file.to_str().unwrap())
+            .env("NOBL9_ORG", "acme");
+        let config = resolve_with(&host, json!({})).unwrap();
+        assert_eq!(config.client, Some(ClientCredentials { id: "cid".into(), secret: "from-file".into() }));
     }
 
     #[test]
     fn the_scripts_validation_messages() {
-        let fake = FakeHost::new().env("NOBL9_CLIENT_ID", "cid").env("NOBL9_ORG", "acme");
-        let err = resolve_with(&fake, json!({})).unwrap_err();
-        assert_eq!(
-            (err.kind, err.message.as_str()),
-            (statusctl_plugin_api::ErrorKind::Config, NO_CREDENTIALS)
-        );
-        let fake = FakeHost::new().env("NOBL9_CLIENT_ID", "cid").env("NOBL9_CLIENT_SECRET", "s");
-        let err = resolve_with(&fake, json!({})).unwrap_err();
-        assert_eq!((err.kind, err.message.as_str()), (statusctl_plugin_api::ErrorKind::Config, NO_ORG));
+        let host = TestHost::new().env("NOBL9_CLIENT_ID", "cid").env("NOBL9_ORG", "acme");
+        let err = resolve_with(&host, json!({})).unwrap_err();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Config, NO_CREDENTIALS));
+        let host = TestHost::new().env("NOBL9_CLIENT_ID", "cid").env("NOBL9_CLIENT_SECRET", "s");
+        let err = resolve_with(&host, json!({})).unwrap_err();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Config, NO_ORG));
         // Nothing at all, and no sloctl file: the scripts' message too.
         let home = tempfile::tempdir().unwrap();
-        let fake = FakeHost::new().env("HOME", home.path().to_str().unwrap());
-        let err = resolve_with(&fake, json!({})).unwrap_err();
+        let host = TestHost::new().env("HOME", home.path().to_str().unwrap());
+        let err = resolve_with(&host, json!({})).unwrap_err();
         assert_eq!(err.message, NO_CREDENTIALS);
     }
 }

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use statusctl_plugin_api::{Call, Error, SecretRequest};
+use statusctl_plugin_api::{Call, EnvVarDecl, Error, SecretRequest};
 use toml::{Table, Value};
 
 use crate::go_duration;
@@ -17,6 +17,66 @@ pub const DEFAULT_OKTA_ORG_URL: &str = "https://accounts.nobl9.com";
 pub const DEFAULT_OKTA_AUTH_SERVER: &str = "auseg9kiegWKEtJZC416";
 
 const PREFIXES: [&str; 2] = ["NOBL9_SDK_", "SLOCTL_"];
+
+/// What a variable's value decides, for the manifest.
+#[derive(Clone, Copy, PartialEq)]
+enum Decides {
+    /// A secret (read through the host's secret chain, so `{VAR}_FILE` works too).
+    Secret,
+    /// Where requests, and so the credentials, go.
+    Endpoint,
+    /// Which credentials are used.
+    Trust,
+    /// A file holding credentials: where they come from.
+    CredentialFile,
+    Nothing,
+}
+
+/// The nobl9-go variables read, each as `NOBL9_SDK_{name}` then `SLOCTL_{name}`.
+const VARIABLES: [(&str, Decides, &str); 12] = [
+    ("CLIENT_ID", Decides::Nothing, "sloctl client id"),
+    ("CLIENT_SECRET", Decides::Secret, "sloctl client secret"),
+    ("ACCESS_TOKEN", Decides::Secret, "sloctl access token"),
+    ("ORGANIZATION", Decides::Nothing, "sloctl organization"),
+    ("URL", Decides::Endpoint, "sloctl API URL (with /api)"),
+    ("OKTA_ORG_URL", Decides::Endpoint, "sloctl Okta organization URL"),
+    ("OKTA_AUTH_SERVER", Decides::Endpoint, "sloctl Okta authorization server"),
+    ("DISABLE_OKTA", Decides::Trust, "sloctl: no token exchange when true"),
+    ("TIMEOUT", Decides::Nothing, "sloctl request timeout (Go duration)"),
+    ("DEFAULT_CONTEXT", Decides::Trust, "sloctl context to use"),
+    ("CONFIG_FILE_PATH", Decides::CredentialFile, "sloctl configuration file"),
+    ("NO_CONFIG_FILE", Decides::Trust, "sloctl: read no configuration file when true"),
+];
+
+/// The variables this module reads without an argument: the nobl9-go variables, and where the
+/// default configuration file is looked for.
+pub fn env_vars() -> Vec<EnvVarDecl> {
+    let mut vars = Vec::new();
+    for (name, decides, help) in VARIABLES {
+        for prefix in PREFIXES {
+            let var = EnvVarDecl::new(&format!("{prefix}{name}"), help);
+            let var = match decides {
+                Decides::Secret => var.secret(),
+                Decides::Endpoint => var.endpoint(),
+                Decides::Trust => var.trust(),
+                Decides::CredentialFile => var.trust().path(),
+                Decides::Nothing => var,
+            };
+            vars.push(var);
+            if decides == Decides::Secret {
+                let file = format!("{prefix}{name}_FILE");
+                vars.push(EnvVarDecl::new(&file, &format!("A file holding the {help}")).path());
+            }
+        }
+    }
+    for (name, help) in [
+        ("XDG_CONFIG_HOME", "Where the sloctl configuration file is looked for first"),
+        ("HOME", "Where the sloctl configuration file is looked for (~/.config/nobl9)"),
+    ] {
+        vars.push(EnvVarDecl::new(name, help).trust().path());
+    }
+    vars
+}
 
 /// Which context of which file to read: the `--context` and `--nobl9-config` values.
 #[derive(Debug, Default)]
@@ -105,13 +165,20 @@ pub fn read(call: &Call<'_>, selection: &Selection) -> Result<Context, Error> {
     })
 }
 
+/// Whether `name` is in [`VARIABLES`], as a secret or not: every variable read is declared.
+fn declared(name: &str, secret: bool) -> bool {
+    VARIABLES.iter().any(|(n, decides, _)| *n == name && (*decides == Decides::Secret) == secret)
+}
+
 /// `NOBL9_SDK_{name}`, else `SLOCTL_{name}`, when not empty.
 fn sdk_env(call: &Call<'_>, name: &str) -> Option<String> {
+    debug_assert!(declared(name, false), "{name} is not declared in VARIABLES");
     PREFIXES.iter().filter_map(|p| call.host.env(&format!("{p}{name}"))).find(|v| !v.trim().is_empty())
 }
 
 /// A secret variable, looked up through the host so that it learns and scrubs the value.
 fn secret(call: &Call<'_>, label: &str, name: &str) -> Result<Option<String>, Error> {
+    debug_assert!(declared(name, true), "{name} is not declared in VARIABLES as a secret");
     let mut request = SecretRequest::new(label);
     for prefix in PREFIXES {
         request = request.env(&format!("{prefix}{name}"));
@@ -183,11 +250,13 @@ fn context_table<'t>(top: &'t Table, name: &str) -> Option<&'t Table> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::config::{self, ClientCredentials, Config, Exchange, NO_CREDENTIALS, Origin, TokenSource};
-    use crate::fake_host::{FakeHost, with_call};
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::{Value as Json, json};
+    use statusctl_plugin_api::testing::TestHost;
+
+    use super::*;
+    use crate::Nobl9;
+    use crate::config::{self, ClientCredentials, Config, Exchange, NO_CREDENTIALS, Origin, TokenSource};
 
     const FILE: &str = r#"
 DefaultContext = "work"
@@ -218,18 +287,18 @@ DefaultContext = "work"
         home
     }
 
-    fn resolve_with(fake: &FakeHost, args: Json) -> Result<Config, Error> {
-        with_call(fake, "list_components", args, config::resolve)
+    fn resolve_with(host: &TestHost, args: Json) -> Result<Config, Error> {
+        host.with_call::<Nobl9, _>("list_components", args, config::resolve)
     }
 
-    fn home_fake(home: &tempfile::TempDir) -> FakeHost {
-        FakeHost::new().env("HOME", home.path().to_str().unwrap())
+    fn home_host(home: &tempfile::TempDir) -> TestHost {
+        TestHost::new().env("HOME", home.path().to_str().unwrap())
     }
 
     #[test]
     fn the_default_context_with_mixed_case_keys_uses_okta() {
         let home = home_with(FILE);
-        let config = resolve_with(&home_fake(&home), json!({})).unwrap();
+        let config = resolve_with(&home_host(&home), json!({})).unwrap();
         let path = home.path().join(".config/nobl9/config.toml").display().to_string();
         assert_eq!(config.origin, Origin::Sloctl { context: "work".into(), file: Some(path) });
         assert_eq!(
@@ -251,7 +320,7 @@ DefaultContext = "work"
     #[test]
     fn the_context_flag_and_a_url_without_okta_use_the_access_token_endpoint() {
         let home = home_with(FILE);
-        let config = resolve_with(&home_fake(&home), json!({"context": "local"})).unwrap();
+        let config = resolve_with(&home_host(&home), json!({"context": "local"})).unwrap();
         assert_eq!(config.api_root.as_deref(), Some("http://127.0.0.1:2/api"));
         assert_eq!(config.org.as_deref(), Some("local-org"));
         assert_eq!(
@@ -266,22 +335,23 @@ DefaultContext = "work"
     #[test]
     fn sdk_variables_win_over_sloctl_variables_and_the_file() {
         let home = home_with(FILE);
-        let fake = home_fake(&home)
+        let host = home_host(&home)
             .env("NOBL9_SDK_DEFAULT_CONTEXT", "local")
             .env("SLOCTL_DEFAULT_CONTEXT", "work")
             .env("SLOCTL_CLIENT_ID", "sloctl-id")
             .env("NOBL9_SDK_CLIENT_SECRET", "sdk-secret")
             .env("SLOCTL_CLIENT_SECRET", "sloctl-secret")
             .env("SLOCTL_ORGANIZATION", "env-org");
-        let config = resolve_with(&fake, json!({})).unwrap();
+        let config = resolve_with(&host, json!({})).unwrap();
         assert_eq!(config.origin, Origin::Sloctl { context: "local".into(), file: config_file(&home) });
         assert_eq!(
             config.client,
             Some(ClientCredentials { id: "sloctl-id".into(), secret: "sdk-secret".into() })
         );
         assert_eq!(config.org.as_deref(), Some("env-org"));
+        let labels: Vec<String> = host.secret_requests().into_iter().map(|r| r.label).collect();
         assert_eq!(
-            fake.secret_labels(),
+            labels,
             ["Nobl9 API token", "Nobl9 client secret", "sloctl client secret", "sloctl access token"]
         );
     }
@@ -292,11 +362,11 @@ DefaultContext = "work"
 
     #[test]
     fn variables_alone_work_without_a_file() {
-        let fake = FakeHost::new()
+        let host = TestHost::new()
             .env("SLOCTL_CLIENT_ID", "i")
             .env("SLOCTL_CLIENT_SECRET", "s")
             .env("SLOCTL_OKTA_ORG_URL", "http://okta/");
-        let config = resolve_with(&fake, json!({})).unwrap();
+        let config = resolve_with(&host, json!({})).unwrap();
         assert_eq!(config.origin, Origin::Sloctl { context: "default".into(), file: None });
         assert_eq!(
             config.token,
@@ -314,12 +384,12 @@ DefaultContext = "work"
         let path = other.path().join("c.toml");
         std::fs::write(&path, "[contexts.default]\nclientId = \"x\"\nclientSecret = \"y\"\n").unwrap();
         let args = json!({"nobl9_config": path.to_str().unwrap()});
-        let config = resolve_with(&home_fake(&home), args).unwrap();
+        let config = resolve_with(&home_host(&home), args).unwrap();
         assert_eq!(config.client.unwrap().id, "x");
-        let fake = home_fake(&home).env("SLOCTL_CONFIG_FILE_PATH", path.to_str().unwrap());
-        assert_eq!(resolve_with(&fake, json!({})).unwrap().client.unwrap().id, "x");
+        let host = home_host(&home).env("SLOCTL_CONFIG_FILE_PATH", path.to_str().unwrap());
+        assert_eq!(resolve_with(&host, json!({})).unwrap().client.unwrap().id, "x");
         let err =
-            resolve_with(&home_fake(&home), json!({"nobl9_config": "/nonexistent/c.toml"})).unwrap_err();
+            resolve_with(&home_host(&home), json!({"nobl9_config": "/nonexistent/c.toml"})).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
         assert!(err.message.starts_with("cannot read the sloctl configuration file '/nonexistent/c.toml'"));
     }
@@ -327,9 +397,9 @@ DefaultContext = "work"
     #[test]
     fn the_context_flag_wins_over_nobl9_variables() {
         let home = home_with(FILE);
-        let fake = home_fake(&home).env("NOBL9_API_TOKEN", "t").env("NOBL9_ORG", "o");
-        assert_eq!(resolve_with(&fake, json!({})).unwrap().origin, Origin::Environment);
-        let config = resolve_with(&fake, json!({"context": "local"})).unwrap();
+        let host = home_host(&home).env("NOBL9_API_TOKEN", "t").env("NOBL9_ORG", "o");
+        assert_eq!(resolve_with(&host, json!({})).unwrap().origin, Origin::Environment);
+        let config = resolve_with(&host, json!({"context": "local"})).unwrap();
         assert!(matches!(config.origin, Origin::Sloctl { .. }));
         // NOBL9_ORG (the --org argument) still names the organization.
         assert_eq!(config.org.as_deref(), Some("o"));
@@ -342,19 +412,19 @@ DefaultContext = "work"
         std::fs::create_dir_all(xdg.path().join("nobl9")).unwrap();
         std::fs::write(xdg.path().join("nobl9/config.toml"), "[contexts.default]\naccessToken = \"xdg\"\n")
             .unwrap();
-        let fake = home_fake(&home).env("XDG_CONFIG_HOME", xdg.path().to_str().unwrap());
-        assert_eq!(resolve_with(&fake, json!({})).unwrap().token, TokenSource::Static("xdg".into()));
+        let host = home_host(&home).env("XDG_CONFIG_HOME", xdg.path().to_str().unwrap());
+        assert_eq!(resolve_with(&host, json!({})).unwrap().token, TokenSource::Static("xdg".into()));
         // NO_CONFIG_FILE disables both.
-        let fake = fake.env("SLOCTL_NO_CONFIG_FILE", "true");
-        assert_eq!(resolve_with(&fake, json!({})).unwrap_err().message, NO_CREDENTIALS);
+        let host = host.env("SLOCTL_NO_CONFIG_FILE", "true");
+        assert_eq!(resolve_with(&host, json!({})).unwrap_err().message, NO_CREDENTIALS);
     }
 
     #[test]
     fn token_only_and_disable_okta_contexts() {
         let home = home_with(FILE);
-        let config = resolve_with(&home_fake(&home), json!({"context": "tokenonly"})).unwrap();
+        let config = resolve_with(&home_host(&home), json!({"context": "tokenonly"})).unwrap();
         assert_eq!(config.token, TokenSource::Static("cached".into()));
-        let config = resolve_with(&home_fake(&home), json!({"context": "offline"})).unwrap();
+        let config = resolve_with(&home_host(&home), json!({"context": "offline"})).unwrap();
         assert_eq!(config.token, TokenSource::None);
         assert_eq!(config.api_root.as_deref(), Some("https://app.nobl9.com/api"));
     }
@@ -362,7 +432,7 @@ DefaultContext = "work"
     #[test]
     fn a_missing_context_is_the_sdk_error() {
         let home = home_with(FILE);
-        let err = resolve_with(&home_fake(&home), json!({"context": "nope"})).unwrap_err();
+        let err = resolve_with(&home_host(&home), json!({"context": "nope"})).unwrap_err();
         let path = home.path().join(".config/nobl9/config.toml");
         assert_eq!(
             err.message,
@@ -371,15 +441,15 @@ DefaultContext = "work"
         assert_eq!(err.kind, ErrorKind::Config);
         // Without any file, an explicit context fails the same way (naming the default path).
         let empty = tempfile::tempdir().unwrap();
-        let fake = FakeHost::new().env("HOME", empty.path().to_str().unwrap());
-        let err = resolve_with(&fake, json!({"context": "x"})).unwrap_err();
+        let host = TestHost::new().env("HOME", empty.path().to_str().unwrap());
+        let err = resolve_with(&host, json!({"context": "x"})).unwrap_err();
         assert!(err.message.starts_with("Context 'x' was not set in the '"), "{}", err.message);
     }
 
     #[test]
     fn an_explicit_context_without_credentials_says_so() {
         let home = home_with("[contexts.empty]\nproject = \"p\"\n");
-        let err = resolve_with(&home_fake(&home), json!({"context": "empty"})).unwrap_err();
+        let err = resolve_with(&home_host(&home), json!({"context": "empty"})).unwrap_err();
         assert!(err.message.starts_with("sloctl context 'empty' in '"), "{}", err.message);
         assert!(err.message.ends_with("has no clientId and clientSecret (nor accessToken)"));
     }
@@ -387,11 +457,11 @@ DefaultContext = "work"
     #[test]
     fn bad_toml_and_bad_timeouts_are_configuration_errors() {
         let home = home_with("[contexts.default\n");
-        let err = resolve_with(&home_fake(&home), json!({})).unwrap_err();
+        let err = resolve_with(&home_host(&home), json!({})).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
         assert!(err.message.contains("is not valid TOML"), "{}", err.message);
         let home = home_with("[contexts.default]\naccessToken = \"t\"\ntimeout = \"soon\"\n");
-        let err = resolve_with(&home_fake(&home), json!({})).unwrap_err();
+        let err = resolve_with(&home_host(&home), json!({})).unwrap_err();
         assert_eq!(
             err.message,
             "sloctl context 'default': invalid timeout `soon` (e.g. 10s, 1m30s; at most 24h)"

@@ -1,18 +1,20 @@
-//! A status change (F) that is never resent blindly.
+//! A status change that is never resent blindly.
 //!
 //! When a change's answer is lost (the host reports an unknown outcome: sent, no answer),
-//! the component's status history (G) tells whether it was applied: an entry with the new
+//! the component's status history tells whether it was applied: an entry with the new
 //! status and the same comment, not propagated from a child, changed at or after the moment
 //! it was sent (less 30 s of clock skew). Found: that entry is the result. Not found: the
 //! change was not applied and is sent again (three sends at most). The history cannot be
 //! read: the outcome stays unknown (exit 5) and nothing more is sent.
 
+use std::cell::Cell;
+
 use jiff::{SignedDuration, Timestamp};
 use statusctl_plugin_api::serde_json::{Map, Value, json};
-use statusctl_plugin_api::{Error, ErrorKind};
+use statusctl_plugin_api::{Error, ErrorKind, Lookup, encode, outcome_unknown, resend_unless_found};
 
 use crate::api_error::Endpoint;
-use crate::client::{Client, encode};
+use crate::client::Client;
 
 /// Sends at most this many change requests for one change (each after a lookup found nothing).
 const MAX_SENDS: u32 = 3;
@@ -27,46 +29,51 @@ pub struct Change<'s> {
     pub propagate: bool,
 }
 
-/// `POST /status-page/components/{id}/change-status`; the StatusChange answered.
+/// `POST /status-page/components/{id}/change-status`: the StatusChange answered.
 pub fn apply(client: &Client<'_, '_>, change: Change<'_>) -> Result<Value, Error> {
     let path = format!("/status-page/components/{}/change-status", encode(change.component_id));
     let mut body = json!({"status": change.status, "propagateUp": change.propagate});
     if let Some(comment) = change.comment {
         body["comment"] = json!(comment);
     }
-    let mut sends = 0;
-    loop {
-        sends += 1;
-        let sent_at = Timestamp::now();
-        let unknown = match client.post(&path, &body, Endpoint::V1Only) {
-            Err(err) if err.kind == ErrorKind::OutcomeUnknown => err,
-            answered => return answered,
-        };
-        let host = client.host();
+    let host = client.host();
+    let sent_at = Cell::new(Timestamp::now());
+    let send = || {
+        sent_at.set(Timestamp::now());
+        client.post(&path, &body, Endpoint::V1Only)
+    };
+    let lookup = |unknown: &Error, again: bool| {
         host.warn(format!(
             "{}; looking for the change in the status history before sending it again",
             unknown.message
         ));
-        match find_applied(client, change, sent_at) {
+        match find_applied(client, change, sent_at.get()) {
             Ok(Some(entry)) => {
                 host.warn("found it in the status history: the change was applied");
-                return Ok(entry);
+                Ok(Lookup::Found(entry))
             }
-            Ok(None) if sends < MAX_SENDS => {
-                host.warn("not in the status history: the change was not applied; sending it again")
+            Ok(None) => {
+                if again {
+                    host.warn("not in the status history: the change was not applied; sending it again");
+                }
+                Ok(Lookup::NotFound)
             }
-            Ok(None) => return Err(unknown),
-            Err(lookup) => {
-                return Err(Error::new(
-                    ErrorKind::OutcomeUnknown,
-                    format!(
-                        "{}; reading the status history to check failed ({}): run nobl9:status-history {} before changing it again",
-                        unknown.message, lookup.message, change.component_id
-                    ),
-                ));
-            }
+            Err(lookup) => Err(Error::new(
+                ErrorKind::OutcomeUnknown,
+                format!(
+                    "{}; reading the status history to check failed ({}): run nobl9:status-history {} before changing it again",
+                    unknown.message, lookup.message, change.component_id
+                ),
+            )),
         }
-    }
+    };
+    resend_unless_found(MAX_SENDS, send, outcome_unknown, lookup)
+}
+
+/// `GET /status-page/components/{id}/status-changes`: the component's status changes, newest first.
+pub fn history(client: &Client<'_, '_>, component_id: &str) -> Result<Value, Error> {
+    let path = format!("/status-page/components/{}/status-changes", encode(component_id));
+    client.get(&path, &[], Endpoint::V1Only)
 }
 
 /// The history entry `change` made after `sent_at`, with the component id added.
@@ -75,8 +82,7 @@ fn find_applied(
     change: Change<'_>,
     sent_at: Timestamp,
 ) -> Result<Option<Value>, Error> {
-    let path = format!("/status-page/components/{}/status-changes", encode(change.component_id));
-    let history = client.get(&path, &[], Endpoint::V1Only)?;
+    let history = history(client, change.component_id)?;
     let since = sent_at - CLOCK_SKEW;
     let entry = history["history"].as_array().into_iter().flatten().find(|entry| {
         let comment = entry["comment"].as_str().filter(|c| !c.is_empty());
@@ -98,32 +104,41 @@ fn find_applied(
 
 #[cfg(test)]
 mod tests {
+    use statusctl_plugin_api::testing::{Reply, TestHost};
+
     use super::*;
-    use crate::components::API_ID;
-    use crate::fake_host::{FakeHost, env_client, reply, unknown_outcome};
+    use crate::test_fixtures::{API_ID, env_client, line, ok};
 
     fn change() -> Change<'static> {
         Change { component_id: API_ID, status: "majorOutage", comment: Some("down"), propagate: false }
     }
 
-    fn history(entries: Value) -> String {
-        json!({"componentId": API_ID, "history": entries}).to_string()
+    fn history(entries: Value) -> Reply {
+        ok(json!({"componentId": API_ID, "history": entries}))
+    }
+
+    fn change_status() -> String {
+        line("POST", &format!("/status-page/components/{API_ID}/change-status"))
+    }
+
+    fn status_changes() -> String {
+        line("GET", &format!("/status-page/components/{API_ID}/status-changes"))
     }
 
     #[test]
     fn a_change_is_sent_once_with_the_scripts_body() {
         let answer = json!({"id": "sc1", "previousStatus": "operational", "newStatus": "majorOutage"});
-        let fake = FakeHost::new().reply(reply(200, &answer.to_string()));
-        let result = env_client(&fake, |client| apply(client, change())).unwrap();
+        let host = TestHost::new().reply(ok(answer.clone()));
+        let result = env_client(&host, |client| apply(client, change())).unwrap();
         assert_eq!(result, answer);
+        assert_eq!(host.lines(), [change_status()]);
+        let sent = &host.requests()[0];
         assert_eq!(
-            fake.calls(),
-            [format!("POST http://n9/api/dashboards/v1/status-page/components/{API_ID}/change-status")]
-        );
-        assert_eq!(
-            fake.requests()[0].body.as_deref(),
+            sent.body.as_deref(),
             Some(r#"{"status":"majorOutage","propagateUp":false,"comment":"down"}"#)
         );
+        assert!(!sent.idempotent, "a change is never resent blindly by the host");
+        assert!(host.warnings().is_empty());
     }
 
     #[test]
@@ -133,19 +148,22 @@ mod tests {
             {"changedAt": now, "previousStatus": "operational", "newStatus": "majorOutage", "changedBy": "me", "comment": "down"},
             {"changedAt": "2020-01-01T00:00:00Z", "previousStatus": "majorOutage", "newStatus": "operational", "changedBy": "me"}
         ]);
-        let fake = FakeHost::new().fail(unknown_outcome()).reply(reply(200, &history(entries.clone())));
-        let result = env_client(&fake, |client| apply(client, change())).unwrap();
+        let host = TestHost::new().reply(Reply::Dropped).reply(history(entries.clone()));
+        let result = env_client(&host, |client| apply(client, change())).unwrap();
         let mut expected = json!({"componentId": API_ID});
         expected.as_object_mut().unwrap().extend(entries[0].as_object().unwrap().clone());
         assert_eq!(result, expected);
-        assert_eq!(
-            fake.calls(),
-            [
-                format!("POST http://n9/api/dashboards/v1/status-page/components/{API_ID}/change-status"),
-                format!("GET http://n9/api/dashboards/v1/status-page/components/{API_ID}/status-changes"),
-            ]
+        assert_eq!(host.lines(), [change_status(), status_changes()]);
+        let warnings = host.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].ends_with(
+                "it may have been applied; looking for the change in the status history before sending it again"
+            ),
+            "{}",
+            warnings[0]
         );
-        assert!(fake.warnings()[1].starts_with("found it in the status history"));
+        assert_eq!(warnings[1], "found it in the status history: the change was applied");
     }
 
     #[test]
@@ -158,65 +176,61 @@ mod tests {
             {"changedAt": "2020-01-01T00:00:00Z", "newStatus": "majorOutage", "comment": "down"}
         ]);
         let answer = json!({"id": "sc2", "newStatus": "majorOutage"});
-        let fake = FakeHost::new()
-            .fail(unknown_outcome())
-            .reply(reply(200, &history(entries)))
-            .reply(reply(200, &answer.to_string()));
-        assert_eq!(env_client(&fake, |client| apply(client, change())).unwrap(), answer);
-        let methods: Vec<String> =
-            fake.calls().iter().map(|c| c.split(' ').next().unwrap().to_string()).collect();
-        assert_eq!(methods, ["POST", "GET", "POST"]);
-        assert_eq!(fake.requests()[0].body, fake.requests()[2].body);
+        let host = TestHost::new().reply(Reply::Dropped).reply(history(entries)).reply(ok(answer.clone()));
+        assert_eq!(env_client(&host, |client| apply(client, change())).unwrap(), answer);
+        assert_eq!(host.lines(), [change_status(), status_changes(), change_status()]);
+        assert_eq!(host.requests()[0].body, host.requests()[2].body);
+        assert_eq!(
+            host.warnings()[1],
+            "not in the status history: the change was not applied; sending it again"
+        );
     }
 
     #[test]
     fn after_three_lost_answers_the_outcome_stays_unknown() {
-        let empty = history(json!([]));
-        let fake = FakeHost::new()
-            .fail(unknown_outcome())
-            .reply(reply(200, &empty))
-            .fail(unknown_outcome())
-            .reply(reply(200, &empty))
-            .fail(unknown_outcome())
-            .reply(reply(200, &empty));
-        let err = env_client(&fake, |client| apply(client, change())).unwrap_err();
+        let host = TestHost::new()
+            .reply(Reply::Dropped)
+            .reply(history(json!([])))
+            .reply(Reply::Dropped)
+            .reply(history(json!([])))
+            .reply(Reply::Dropped)
+            .reply(history(json!([])));
+        let err = env_client(&host, |client| apply(client, change())).unwrap_err();
         assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
-        assert_eq!(fake.requests().len(), 6);
+        assert_eq!(host.requests().len(), 6);
+        // Three lookups; "sending it again" after the first two only.
+        let warnings = host.warnings();
+        assert_eq!(warnings.len(), 5, "{warnings:?}");
+        assert!(warnings.iter().filter(|w| w.contains("sending it again")).count() == 5);
+        assert!(warnings.iter().filter(|w| w.starts_with("not in the status history")).count() == 2);
     }
 
     #[test]
     fn when_the_history_cannot_be_read_nothing_more_is_sent() {
-        let fake = FakeHost::new().fail(unknown_outcome()).reply(reply(404, "404 page not found"));
-        let err = env_client(&fake, |client| apply(client, change())).unwrap_err();
+        let host = TestHost::new().reply(Reply::Dropped).reply(Reply::status(404, "404 page not found"));
+        let err = env_client(&host, |client| apply(client, change())).unwrap_err();
         assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
         assert!(err.message.contains("reading the status history to check failed (Resource not found: endpoint not available on this Nobl9 instance"), "{}", err.message);
         assert!(
             err.message.ends_with(&format!("run nobl9:status-history {API_ID} before changing it again"))
         );
-        assert_eq!(fake.requests().len(), 2);
+        assert_eq!(host.requests().len(), 2);
     }
 
     #[test]
     fn other_errors_are_returned_as_they_are() {
-        let fake = FakeHost::new().reply(reply(400, "bad status"));
-        let err = env_client(&fake, |client| apply(client, change())).unwrap_err();
+        let host = TestHost::new().reply(Reply::status(400, "bad status"));
+        let err = env_client(&host, |client| apply(client, change())).unwrap_err();
         assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Failed, "Validation error: bad status"));
-        assert_eq!(fake.requests().len(), 1);
+        assert_eq!(host.requests().len(), 1);
     }
-}
-
-#[cfg(test)]
-mod dry_run_tests {
-    use super::*;
-    use crate::components::API_ID;
-    use crate::fake_host::{FakeHost, env_client};
 
     #[test]
     fn a_dry_run_stop_is_not_an_unknown_outcome() {
-        let fake = FakeHost::new().fail(Error::new(ErrorKind::DryRun, "dry run: request not sent"));
+        let host = TestHost::new().dry_run();
         let change = Change { component_id: API_ID, status: "operational", comment: None, propagate: false };
-        let err = env_client(&fake, |client| apply(client, change)).unwrap_err();
+        let err = env_client(&host, |client| apply(client, change)).unwrap_err();
         assert_eq!(err.kind, ErrorKind::DryRun);
-        assert_eq!(fake.requests().len(), 1);
+        assert_eq!(host.requests().len(), 1);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{Error, Host, HttpRequest, HttpResponse, RateLimit, RetryPolicy};
+use statusctl_plugin_api::{Error, Host, HttpRequest, HttpResponse, RateLimit, RetryPolicy, excerpt};
 
 use crate::api_error;
 use crate::config::{self, ClientCredentials, Config, DEFAULT_BASE_URL, Exchange, NO_ORG, TokenSource};
@@ -152,7 +152,7 @@ fn fetch(
     }
     let resp = host.http(&req)?;
     if !resp.is_success() {
-        return Err(refused(exchange, &resp));
+        return Err(refused(exchange, &resp, &[client.secret.clone(), basic]));
     }
     let body: Value = if resp.body.trim().is_empty() { Value::Null } else { resp.json()? };
     body.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string).ok_or_else(
@@ -160,8 +160,8 @@ fn fetch(
     )
 }
 
-/// The scripts' messages for a refused exchange.
-fn refused(exchange: &Exchange, resp: &HttpResponse) -> Error {
+/// The scripts' messages for a refused exchange; `secrets` are scrubbed from the body's excerpt.
+fn refused(exchange: &Exchange, resp: &HttpResponse, secrets: &[String]) -> Error {
     let message = match (exchange, resp.status) {
         (Exchange::AccessToken(_), 401) => {
             "Failed to authenticate. Check your NOBL9_CLIENT_ID, NOBL9_CLIENT_SECRET, and NOBL9_ORG."
@@ -171,7 +171,8 @@ fn refused(exchange: &Exchange, resp: &HttpResponse) -> Error {
             format!("Failed to authenticate with Okta ({url}). Check the sloctl clientId and clientSecret.")
         }
         (_, status) => {
-            format!("Token generation failed (HTTP {status}): {}", api_error::body_excerpt(&resp.body))
+            let body = excerpt(&resp.body, secrets, api_error::EXCERPT_CHARS);
+            format!("Token generation failed (HTTP {status}): {body}")
         }
     };
     let err = match resp.status {
@@ -184,20 +185,18 @@ fn refused(exchange: &Exchange, resp: &HttpResponse) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::client::standard_retry;
-    use crate::fake_host::{FakeHost, reply};
-    use crate::jwt;
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::json;
+    use statusctl_plugin_api::testing::{Reply, TestHost};
+
+    use super::*;
+    use crate::client::standard_retry;
+    use crate::jwt;
+    use crate::test_fixtures::ok;
 
     /// As [`crate::client::Client`] calls it: with the plugin's standard retry policy.
-    fn authenticate_as_the_client(
-        host: &Host<'_>,
-        cache: &TokenCache,
-        config: &Config,
-    ) -> Result<Auth, Error> {
-        authenticate(host, cache, config, &standard_retry())
+    fn authenticate_as_the_client(h: &Host<'_>, cache: &TokenCache, config: &Config) -> Result<Auth, Error> {
+        authenticate(h, cache, config, &standard_retry())
     }
 
     fn env_config(org: Option<&str>) -> Config {
@@ -224,24 +223,25 @@ mod tests {
     #[test]
     fn the_access_token_exchange_as_the_scripts_send_it() {
         let token = token_expiring_in(3600);
-        let fake = FakeHost::new().reply(reply(200, &json!({"access_token": token}).to_string()));
+        let host = TestHost::new().reply(ok(json!({"access_token": token})));
         let cache = TokenCache::default();
-        let auth = fake
-            .with_host(|host| authenticate_as_the_client(host, &cache, &env_config(Some("acme"))))
-            .unwrap();
+        let auth =
+            host.with_host(|h| authenticate_as_the_client(h, &cache, &env_config(Some("acme")))).unwrap();
         assert_eq!(auth, Auth { bearer: Some(token), org: "acme".into(), api_root: "http://n9/api".into() });
-        let req = &fake.requests()[0];
-        assert_eq!((req.method.as_str(), req.url.as_str()), ("POST", "http://n9/api/accessToken"));
+        let req = &host.requests()[0];
+        assert_eq!(req.line(), "POST http://n9/api/accessToken");
         assert_eq!(
             req.headers,
             [
-                ("Authorization".to_string(), format!("Basic {}", STANDARD.encode("cid:csecret"))),
+                ("Authorization".to_string(), "Basic ***".to_string()),
                 ("Organization".to_string(), "acme".to_string()),
                 ("Accept".to_string(), "application/json".to_string()),
             ]
         );
+        let basic = format!("Basic {}", STANDARD.encode("cid:csecret"));
+        assert_eq!(req.unmasked.headers[0], ("Authorization".to_string(), basic));
         assert_eq!(req.body, None);
-        assert!(req.dry_run_safe && req.is_idempotent());
+        assert!(req.dry_run_safe && req.idempotent);
         assert_eq!(req.rate_limit, Some(RateLimit::new("nobl9-token:acme", 1, 3.0)));
         assert_eq!(req.retry, standard_retry());
     }
@@ -250,27 +250,26 @@ mod tests {
     fn a_token_is_reused_until_two_minutes_before_it_expires() {
         let long = token_expiring_in(3600);
         let short = token_expiring_in(100);
-        let fake = FakeHost::new()
-            .reply(reply(200, &json!({"access_token": short}).to_string()))
-            .reply(reply(200, &json!({"access_token": long}).to_string()));
+        let host = TestHost::new()
+            .reply(ok(json!({"access_token": short})))
+            .reply(ok(json!({"access_token": long})));
         let cache = TokenCache::default();
         let config = env_config(Some("acme"));
-        let first = fake.with_host(|host| authenticate_as_the_client(host, &cache, &config)).unwrap();
+        let first = host.with_host(|h| authenticate_as_the_client(h, &cache, &config)).unwrap();
         assert_eq!(first.bearer.as_deref(), Some(short.as_str()));
         // Expires in 100 s, under the 2-minute margin: refreshed.
-        let second = fake.with_host(|host| authenticate_as_the_client(host, &cache, &config)).unwrap();
+        let second = host.with_host(|h| authenticate_as_the_client(h, &cache, &config)).unwrap();
         assert_eq!(second.bearer.as_deref(), Some(long.as_str()));
         // An hour left: reused, no request.
-        let third = fake.with_host(|host| authenticate_as_the_client(host, &cache, &config)).unwrap();
+        let third = host.with_host(|h| authenticate_as_the_client(h, &cache, &config)).unwrap();
         assert_eq!(third.bearer.as_deref(), Some(long.as_str()));
-        assert_eq!(fake.requests().len(), 2);
+        assert_eq!(host.requests().len(), 2);
     }
 
     #[test]
     fn okta_with_claims_for_organization_and_api() {
         let token = token_expiring_in(3600);
-        let fake = FakeHost::new()
-            .reply(reply(200, &json!({"access_token": token, "token_type": "Bearer"}).to_string()));
+        let host = TestHost::new().reply(ok(json!({"access_token": token, "token_type": "Bearer"})));
         let config = Config {
             origin: config::Origin::Sloctl { context: "default".into(), file: None },
             api_root: None,
@@ -282,9 +281,9 @@ mod tests {
             ..env_config(None)
         };
         let auth =
-            fake.with_host(|host| authenticate_as_the_client(host, &TokenCache::default(), &config)).unwrap();
+            host.with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config)).unwrap();
         assert_eq!((auth.org.as_str(), auth.api_root.as_str()), ("claimed-org", "https://n9.example/api"));
-        let req = &fake.requests()[0];
+        let req = &host.requests()[0];
         assert_eq!(req.url, "http://okta/oauth2/srv/v1/token");
         assert_eq!(req.body.as_deref(), Some("grant_type=client_credentials&scope=m2m"));
         assert_eq!(
@@ -303,16 +302,16 @@ mod tests {
             },
             ..env_config(Some("acme"))
         };
-        let fake = FakeHost::new();
+        let host = TestHost::new();
         let fresh = token_expiring_in(3600);
-        let auth = fake
+        let auth = host
             .with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config(fresh.clone())))
             .unwrap();
         assert_eq!(auth.bearer, Some(fresh));
-        assert!(fake.requests().is_empty());
+        assert!(host.requests().is_empty());
         let new = token_expiring_in(3600);
-        let fake = FakeHost::new().reply(reply(200, &json!({"access_token": new}).to_string()));
-        let auth = fake
+        let host = TestHost::new().reply(ok(json!({"access_token": new})));
+        let auth = host
             .with_host(|h| {
                 authenticate_as_the_client(h, &TokenCache::default(), &config(token_expiring_in(-10)))
             })
@@ -333,16 +332,16 @@ mod tests {
             (418, "Token generation failed (HTTP 418): missing Organization header", ErrorKind::Failed),
         ];
         for (status, message, kind) in cases {
-            let fake = FakeHost::new().reply(reply(status, "missing Organization header"));
-            let err = fake
+            let host = TestHost::new().reply(Reply::status(status, "missing Organization header"));
+            let err = host
                 .with_host(|h| {
                     authenticate_as_the_client(h, &TokenCache::default(), &env_config(Some("acme")))
                 })
                 .unwrap_err();
             assert_eq!((err.message.as_str(), err.kind, err.http_status), (message, kind, Some(status)));
         }
-        let fake = FakeHost::new();
-        let err = fake
+        let host = TestHost::new();
+        let err = host
             .with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &env_config(None)))
             .unwrap_err();
         assert_eq!(err.message, NO_ORG);
@@ -350,19 +349,19 @@ mod tests {
 
     #[test]
     fn static_tokens_are_never_exchanged() {
-        let fake = FakeHost::new();
+        let host = TestHost::new();
         let config =
             Config { token: TokenSource::Static("opaque".into()), client: None, ..env_config(Some("acme")) };
         let auth =
-            fake.with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config)).unwrap();
+            host.with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config)).unwrap();
         assert_eq!(auth.bearer.as_deref(), Some("opaque"));
         let config = Config { token: TokenSource::None, ..config };
         assert_eq!(
-            fake.with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config))
+            host.with_host(|h| authenticate_as_the_client(h, &TokenCache::default(), &config))
                 .unwrap()
                 .bearer,
             None
         );
-        assert!(fake.requests().is_empty());
+        assert!(host.requests().is_empty());
     }
 }

@@ -1,65 +1,72 @@
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use serde::Deserialize;
+use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output};
 
-use crate::status_change::{self, Change};
-use crate::token::TokenCache;
-use crate::{common, components, status};
+use crate::incident::{self, Note};
+use crate::{Nobl9, common, schema, status};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("create_incident", "Open an incident on a component (set its severity)")
-        .long_about(
-            "The shared incident vocabulary on Nobl9, where incidents follow component statuses: sets the \
-             component to the severity with the message as comment \
-             (POST /status-page/components/{id}/change-status).",
-        )
-        .mutating()
-        .args(common::args())
-        .arg(common::component_arg())
-        .arg(common::severity_arg().required())
-        .arg(common::message_arg())
-        .arg(
-            ArgDecl::value("title")
-                .short('t')
-                .value_name("TEXT")
-                .help("Used as the comment when -m is absent"),
-        )
-        .arg(common::propagate_arg())
-        .example("statusctl nobl9:create-incident -c \"API Service\" -cs major_outage -m \"API down\"")
+pub struct CreateIncident;
+
+#[derive(Deserialize)]
+struct Args {
+    component: String,
+    severity: String,
+    message: Option<String>,
+    title: Option<String>,
+    #[serde(default)]
+    propagate: bool,
 }
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let component = common::required(call, "component", "-c COMPONENT")?;
-    let severity = status::parse_severity(call.args.str("severity").unwrap_or_default())?;
-    let comment = call.args.str("message").or(call.args.str("title")).filter(|c| !c.is_empty());
-    let client = common::connect(call, tokens)?;
-    let id = components::resolve(&client, &component)?;
-    let change =
-        Change { component_id: &id, status: severity, comment, propagate: call.args.flag("propagate") };
-    let result = status_change::apply(&client, change)?;
-    let text = super::resolve_incident::line("✅ Incident created", &result);
-    Ok(Output::data(result).with_text(text))
+impl Command<Nobl9> for CreateIncident {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("create_incident", "Open an incident on a component (set its severity)")
+            .long_about(
+                "The shared incident vocabulary on Nobl9, where incidents follow component statuses: sets the \
+                 component to the severity with the message as comment \
+                 (POST /status-page/components/{id}/change-status).",
+            )
+            // Not idempotent, as a create: Nobl9 records each run as a status change.
+            .changes()
+            .output_schema(schema::status_change())
+            .args(common::args())
+            .arg(common::component_arg())
+            .arg(common::severity_arg().required())
+            .arg(common::message_arg())
+            .arg(
+                ArgDecl::value("title")
+                    .short('t')
+                    .value_name("TEXT")
+                    .help("Used as the comment when -m is absent"),
+            )
+            .arg(common::propagate_arg())
+            .example("statusctl nobl9:create-incident -c \"API Service\" -cs major_outage -m \"API down\"")
+    }
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let args: Args = call.args.parse()?;
+        let severity = status::parse_severity(&args.severity)?;
+        let comment = args.message.or(args.title);
+        let note = Note { comment: comment.as_deref(), propagate: args.propagate };
+        incident::set(call, plugin, &args.component, |_, _| Ok(severity), note, "✅ Incident created")
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::components::{API_ID, sample_tree};
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::json;
+
+    use crate::Nobl9;
+    use crate::test_fixtures::{API_ID, line, ok, sample_tree, scripted};
 
     #[test]
     fn a_severity_change_with_the_message_as_comment() {
         let answer = json!({"componentName": "API Service", "previousStatus": "operational", "newStatus": "majorOutage"});
-        let fake = FakeHost::scripted()
-            .reply(reply(200, &sample_tree().to_string()))
-            .reply(reply(200, &answer.to_string()));
-        let args = json!({"component": "API Service", "severity": "major_outage", "message": "API down", "title": "ignored"});
-        let out = run(&fake, "create_incident", args).unwrap();
+        let host = scripted().reply(ok(sample_tree())).reply(ok(answer.clone()));
+        let words = ["-c", "API Service", "-cs", "major_outage", "-m", "API down", "-t", "ignored"];
+        let out = host.run::<Nobl9>("create_incident", &words).unwrap();
+        assert_eq!(host.lines()[1], line("POST", &format!("/status-page/components/{API_ID}/change-status")));
         assert_eq!(
-            fake.calls()[1],
-            format!("POST {}", api(&format!("/status-page/components/{API_ID}/change-status")))
-        );
-        assert_eq!(
-            fake.body(1),
+            host.requests()[1].json(),
             json!({"status": "majorOutage", "propagateUp": false, "comment": "API down"})
         );
         assert_eq!(
@@ -71,30 +78,30 @@ mod tests {
 
     #[test]
     fn the_title_is_the_comment_without_a_message() {
-        let fake = FakeHost::scripted().reply(reply(200, "{}"));
-        let args = json!({"component": API_ID, "severity": "degradedPerformance", "title": "Slow", "propagate": true});
-        run(&fake, "create_incident", args).unwrap();
+        let host = scripted().reply(ok(json!({})));
+        let words = ["-c", API_ID, "--severity", "degradedPerformance", "-t", "Slow", "--propagate"];
+        host.run::<Nobl9>("create_incident", &words).unwrap();
         assert_eq!(
-            fake.body(0),
+            host.requests()[0].json(),
             json!({"status": "degradedPerformance", "propagateUp": true, "comment": "Slow"})
         );
     }
 
     #[test]
     fn statuspage_only_statuses_are_refused_before_sending() {
-        let fake = FakeHost::scripted();
+        let host = scripted();
         for bad in ["partial_outage", "under_maintenance", "operational"] {
-            let err =
-                run(&fake, "create_incident", json!({"component": API_ID, "severity": bad})).unwrap_err();
+            let err = host.run::<Nobl9>("create_incident", &["-c", API_ID, "-cs", bad]).unwrap_err();
             assert_eq!(err.kind, ErrorKind::Usage);
             assert!(err.message.starts_with(&format!("invalid severity `{bad}`")));
         }
-        assert!(fake.requests().is_empty());
+        assert!(host.requests().is_empty());
     }
 
     #[test]
     fn the_severity_is_spelled_cs_too() {
-        let decl = super::declare();
+        use statusctl_plugin_api::Command;
+        let decl = super::CreateIncident.declare();
         let severity = decl.args.iter().find(|a| a.id == "severity").unwrap();
         assert_eq!(severity.spellings(), ["--severity", "--component-status", "-cs"]);
         assert!(severity.choices.is_empty() && severity.required);

@@ -1,134 +1,140 @@
 use std::time::Duration;
 
-use statusctl_plugin_api::serde_json::{Map, Value};
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use serde::Deserialize;
+use statusctl_plugin_api::serde_json::{Map, Value, json};
+use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output};
 
-use super::{create_issue, status_history};
+use super::create_issue;
 use crate::api_error::Endpoint;
 use crate::client::Client;
 use crate::py_str::py;
 use crate::status_change::{self, Change};
-use crate::token::TokenCache;
-use crate::{common, components, status};
+use crate::{Nobl9, common, components, schema, status};
 
 const STEPS: usize = 8;
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("incident_workflow", "Run a whole incident lifecycle on a component (the demo script)")
-        .long_about(
-            "The scripts' incident workflow, step by step with the same calls: report an issue, set the \
-             severity, list ongoing incidents, read the issue summary, resolve (back to operational), list \
-             ongoing incidents again, and show the latest 5 status changes.",
-        )
-        .mutating()
-        .args(common::args())
-        .arg(
-            ArgDecl::positional("component")
-                .required()
-                .value_name("COMPONENT")
-                .help("Component id or exact name"),
-        )
-        .arg(
-            ArgDecl::positional("severity")
-                .required()
-                .value_name("SEVERITY")
-                .help("degradedPerformance or majorOutage"),
-        )
-        .arg(
-            ArgDecl::value("pause")
-                .value_name("SECONDS")
-                .default_value("1")
-                .help("Pause between steps (the simulated investigation pauses twice as long)"),
-        )
-        .example("statusctl nobl9:incident-workflow \"API Service\" degradedPerformance --pause 0")
+pub struct IncidentWorkflow;
+
+#[derive(Deserialize)]
+struct Args {
+    component: String,
+    severity: String,
+    pause: Option<String>,
 }
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let component = common::required(call, "component", "COMPONENT")?;
-    let severity = status::parse_severity(call.args.str("severity").unwrap_or_default())?;
-    let pause = match call.args.str("pause").unwrap_or("1").trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
-        _ => return Err(Error::usage("--pause must be a number of seconds (0 or more)")),
-    };
-    let client = common::connect(call, tokens)?;
-    let id = components::resolve(&client, &component)?;
-    let mut run = Workflow {
-        client: &client,
-        text: format!("Incident workflow for {component} ({severity})\n"),
-        pause,
-    };
-    let mut data = Map::new();
-
-    let issue = run.step(1, "Creating issue report", |c| {
-        let comment = format!("Detected issue - triggering {severity} incident");
-        create_issue::create(c, &id, Some(&comment), None)
-    })?;
-    run.say(&format!("✅ Issue created: {}", py(&issue["id"])));
-    data.insert("issue".into(), issue);
-    run.wait(1);
-
-    let title = format!("Changing component status to {severity}");
-    let change = Change {
-        component_id: &id,
-        status: severity,
-        comment: Some("Incident detected - investigating"),
-        propagate: false,
-    };
-    let changed = run.step(2, &title, |c| status_change::apply(c, change))?;
-    run.say(&changed_line(&changed));
-    data.insert("statusChange".into(), changed);
-    run.wait(1);
-
-    let ongoing = run.step(3, "Checking ongoing incidents", ongoing_incidents)?;
-    run.say(&format!("✅ Found {} ongoing incident(s)", count_incidents(&ongoing)));
-    data.insert("ongoingIncidents".into(), ongoing);
-    run.wait(1);
-
-    let summary = run.step(4, "Checking issue report summary", |c| {
-        c.get("/status-page/issues/summary", &[], Endpoint::Kept)
-    })?;
-    run.say(&format!("✅ Total active issues: {}", summary["totalCounts"]["total"].as_i64().unwrap_or(0)));
-    data.insert("issueSummary".into(), summary);
-    run.wait(1);
-
-    run.step(5, "Adding investigation update (simulated)", |_| Ok(Value::Null))?;
-    run.say("   (In production, you might create additional issue reports here)");
-    run.wait(2);
-
-    let resolve = Change {
-        component_id: &id,
-        status: status::OPERATIONAL,
-        comment: Some("Issue resolved - service restored"),
-        propagate: false,
-    };
-    let resolved = run.step(6, "Resolving incident - returning to operational status", |c| {
-        status_change::apply(c, resolve)
-    })?;
-    run.say(&changed_line(&resolved));
-    data.insert("resolution".into(), resolved);
-    run.wait(1);
-
-    let remaining = run.step(7, "Verifying incident resolution", ongoing_incidents)?;
-    run.say(&format!("✅ Remaining ongoing incidents: {}", count_incidents(&remaining)));
-    data.insert("remainingIncidents".into(), remaining);
-
-    let history = run.step(8, "Retrieving status history", |c| status_history::fetch(c, &id))?;
-    let changes = history["history"].as_array().cloned().unwrap_or_default();
-    run.say(&format!("✅ Status history contains {} record(s)\n\nRecent status changes:", changes.len()));
-    for change in changes.iter().take(5) {
-        run.say(&format!(
-            "  - {}: {} → {}",
-            py(&change["changedAt"]),
-            py(&change["previousStatus"]),
-            py(&change["newStatus"])
-        ));
-        if let Some(comment) = change["comment"].as_str().filter(|c| !c.is_empty()) {
-            run.say(&format!("    Comment: {comment}"));
-        }
+impl Command<Nobl9> for IncidentWorkflow {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("incident_workflow", "Run a whole incident lifecycle on a component (the demo script)")
+            .long_about(
+                "The scripts' incident workflow, step by step with the same calls: report an issue, set the \
+                 severity, list ongoing incidents, read the issue summary, resolve (back to operational), list \
+                 ongoing incidents again, and show the latest 5 status changes.",
+            )
+            // Each run adds an issue report and two status changes.
+            .changes()
+            .output_schema(schema::record(json!({
+                "issue": schema::issue(),
+                "statusChange": schema::status_change(),
+                "ongoingIncidents": schema::incidents(),
+                "issueSummary": schema::issue_summary(),
+                "resolution": schema::status_change(),
+                "remainingIncidents": schema::incidents(),
+                "statusHistory": schema::history(),
+            })))
+            .args(common::args())
+            .arg(common::component_positional())
+            .arg(
+                ArgDecl::positional("severity")
+                    .required()
+                    .value_name("SEVERITY")
+                    .help("degradedPerformance or majorOutage"),
+            )
+            .arg(
+                ArgDecl::value("pause")
+                    .value_name("SECONDS")
+                    .default_value("1")
+                    .help("Pause between steps (the simulated investigation pauses twice as long)"),
+            )
+            .example("statusctl nobl9:incident-workflow \"API Service\" degradedPerformance --pause 0")
     }
-    data.insert("statusHistory".into(), history);
-    run.say("\n✅ Incident workflow completed successfully");
-    Ok(Output::data(Value::Object(data)).with_text(run.text))
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let args: Args = call.args.parse()?;
+        let component = common::required(&args.component, "COMPONENT")?;
+        let severity = status::parse_severity(&args.severity)?;
+        let pause = match args.pause.as_deref().unwrap_or("1").trim().parse::<f64>() {
+            Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+            _ => return Err(Error::usage("--pause must be a number of seconds (0 or more)")),
+        };
+        let client = common::connect(call, plugin)?;
+        let id = components::resolve(&client, &component)?;
+        let mut run = Workflow {
+            client: &client,
+            text: format!("Incident workflow for {component} ({severity})\n"),
+            pause,
+        };
+        let mut data = Map::new();
+
+        let issue = run.step(1, "Creating issue report", |c| {
+            let comment = format!("Detected issue - triggering {severity} incident");
+            create_issue::create(c, &id, Some(&comment), None)
+        })?;
+        run.say(&format!("✅ Issue created: {}", py(&issue["id"])));
+        data.insert("issue".into(), issue);
+        run.wait(1);
+
+        let title = format!("Changing component status to {severity}");
+        let changed = run.change_status(2, &title, (&id, severity), "Incident detected - investigating")?;
+        data.insert("statusChange".into(), changed);
+        run.wait(1);
+
+        let ongoing = run.step(3, "Checking ongoing incidents", ongoing_incidents)?;
+        run.say(&format!("✅ Found {} ongoing incident(s)", count_incidents(&ongoing)));
+        data.insert("ongoingIncidents".into(), ongoing);
+        run.wait(1);
+
+        let summary = run.step(4, "Checking issue report summary", |c| {
+            c.get("/status-page/issues/summary", &[], Endpoint::Kept)
+        })?;
+        run.say(&format!(
+            "✅ Total active issues: {}",
+            summary["totalCounts"]["total"].as_i64().unwrap_or(0)
+        ));
+        data.insert("issueSummary".into(), summary);
+        run.wait(1);
+
+        run.step(5, "Adding investigation update (simulated)", |_| Ok(Value::Null))?;
+        run.say("   (In production, you might create additional issue reports here)");
+        run.wait(2);
+
+        let title = "Resolving incident - returning to operational status";
+        let resolved =
+            run.change_status(6, title, (&id, status::OPERATIONAL), "Issue resolved - service restored")?;
+        data.insert("resolution".into(), resolved);
+        run.wait(1);
+
+        let remaining = run.step(7, "Verifying incident resolution", ongoing_incidents)?;
+        run.say(&format!("✅ Remaining ongoing incidents: {}", count_incidents(&remaining)));
+        data.insert("remainingIncidents".into(), remaining);
+
+        let history = run.step(8, "Retrieving status history", |c| status_change::history(c, &id))?;
+        let changes = history["history"].as_array().cloned().unwrap_or_default();
+        run.say(&format!("✅ Status history contains {} record(s)\n\nRecent status changes:", changes.len()));
+        for change in changes.iter().take(5) {
+            run.say(&format!(
+                "  - {}: {} → {}",
+                py(&change["changedAt"]),
+                py(&change["previousStatus"]),
+                py(&change["newStatus"])
+            ));
+            if let Some(comment) = change["comment"].as_str().filter(|c| !c.is_empty()) {
+                run.say(&format!("    Comment: {comment}"));
+            }
+        }
+        data.insert("statusHistory".into(), history);
+        run.say("\n✅ Incident workflow completed successfully");
+        Ok(Output::data(Value::Object(data)).with_text(run.text))
+    }
 }
 
 /// The text so far, and the pauses between steps.
@@ -154,6 +160,24 @@ impl Workflow<'_, '_, '_> {
         })
     }
 
+    /// Step `n`: sets `status` on component `id` with `comment`, and says from what to what.
+    fn change_status(
+        &mut self,
+        n: usize,
+        title: &str,
+        (id, status): (&str, &str),
+        comment: &str,
+    ) -> Result<Value, Error> {
+        let change = Change { component_id: id, status, comment: Some(comment), propagate: false };
+        let changed = self.step(n, title, |c| status_change::apply(c, change))?;
+        self.say(&format!(
+            "✅ Status changed from {} to {}",
+            py(&changed["previousStatus"]),
+            py(&changed["newStatus"])
+        ));
+        Ok(changed)
+    }
+
     fn say(&mut self, line: &str) {
         self.text.push_str(line);
         self.text.push('\n');
@@ -168,7 +192,7 @@ impl Workflow<'_, '_, '_> {
 }
 
 fn ongoing_incidents(client: &Client<'_, '_>) -> Result<Value, Error> {
-    client.get("/status-page/incidents", &[("ongoing", "true".into())], Endpoint::V1Only)
+    client.get("/status-page/incidents", &[("ongoing", "true")], Endpoint::V1Only)
 }
 
 /// The sum of the days' counts, as the script counts.
@@ -176,61 +200,51 @@ fn count_incidents(incidents: &Value) -> i64 {
     incidents["days"].as_array().into_iter().flatten().map(|d| d["count"].as_i64().unwrap_or(0)).sum()
 }
 
-fn changed_line(change: &Value) -> String {
-    format!("✅ Status changed from {} to {}", py(&change["previousStatus"]), py(&change["newStatus"]))
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::components::{API_ID, sample_tree};
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::json;
+    use statusctl_plugin_api::testing::Reply;
 
-    fn ok(value: statusctl_plugin_api::serde_json::Value) -> statusctl_plugin_api::HttpResponse {
-        reply(200, &value.to_string())
-    }
+    use crate::Nobl9;
+    use crate::test_fixtures::{API_ID, line, ok, sample_tree, scripted};
 
     #[test]
     fn the_scripts_calls_in_the_scripts_order() {
-        let fake = FakeHost::scripted()
+        let host = scripted()
             .reply(ok(sample_tree()))
-            .reply(reply(201, &json!({"id": "iss-1"}).to_string()))
+            .reply(Reply::json(201, &json!({"id": "iss-1"})))
             .reply(ok(json!({"previousStatus": "operational", "newStatus": "majorOutage"})))
             .reply(ok(json!({"days": [{"date": "2026-02-05", "count": 1, "incidents": []}]})))
             .reply(ok(json!({"totalCounts": {"total": 3}})))
             .reply(ok(json!({"previousStatus": "majorOutage", "newStatus": "operational"})))
             .reply(ok(json!({"days": []})))
             .reply(ok(json!({"history": (0..6).map(|i| json!({"changedAt": format!("t{i}"), "previousStatus": "a", "newStatus": "b", "comment": if i == 0 { "c0" } else { "" }})).collect::<Vec<_>>()})));
-        let out = run(
-            &fake,
-            "incident_workflow",
-            json!({"component": "API Service", "severity": "major_outage", "pause": "0"}),
-        )
-        .unwrap();
-        let change_status = api(&format!("/status-page/components/{API_ID}/change-status"));
+        let words = ["API Service", "major_outage", "--pause", "0"];
+        let out = host.run::<Nobl9>("incident_workflow", &words).unwrap();
+        let change_status = line("POST", &format!("/status-page/components/{API_ID}/change-status"));
         assert_eq!(
-            fake.calls(),
+            host.lines(),
             [
-                format!("GET {}", api("/status-page/components")),
-                format!("POST {}", api("/status-page/issues")),
-                format!("POST {change_status}"),
-                format!("GET {}", api("/status-page/incidents?ongoing=true")),
-                format!("GET {}", api("/status-page/issues/summary")),
-                format!("POST {change_status}"),
-                format!("GET {}", api("/status-page/incidents?ongoing=true")),
-                format!("GET {}", api(&format!("/status-page/components/{API_ID}/status-changes"))),
+                line("GET", "/status-page/components"),
+                line("POST", "/status-page/issues"),
+                change_status.clone(),
+                line("GET", "/status-page/incidents?ongoing=true"),
+                line("GET", "/status-page/issues/summary"),
+                change_status,
+                line("GET", "/status-page/incidents?ongoing=true"),
+                line("GET", &format!("/status-page/components/{API_ID}/status-changes")),
             ]
         );
-        let issue = fake.body(1);
+        let issue = host.requests()[1].json();
         assert_eq!(issue["componentId"], API_ID);
         assert_eq!(issue["comment"], "Detected issue - triggering majorOutage incident");
         assert_eq!(
-            fake.body(2),
+            host.requests()[2].json(),
             json!({"status": "majorOutage", "propagateUp": false, "comment": "Incident detected - investigating"})
         );
         assert_eq!(
-            fake.body(5),
+            host.requests()[5].json(),
             json!({"status": "operational", "propagateUp": false, "comment": "Issue resolved - service restored"})
         );
         assert_eq!(
@@ -266,13 +280,10 @@ mod tests {
 
     #[test]
     fn a_failing_step_is_named_and_stops_the_workflow() {
-        let fake = FakeHost::scripted().reply(reply(201, r#"{"id": "iss-1"}"#)).reply(reply(404, ""));
-        let err = run(
-            &fake,
-            "incident_workflow",
-            json!({"component": API_ID, "severity": "degradedPerformance", "pause": "0"}),
-        )
-        .unwrap_err();
+        let host = scripted().reply(Reply::json(201, &json!({"id": "iss-1"}))).reply(Reply::status(404, ""));
+        let err = host
+            .run::<Nobl9>("incident_workflow", &[API_ID, "degradedPerformance", "--pause", "0"])
+            .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Failed);
         assert_eq!(
             err.message,
@@ -280,19 +291,19 @@ mod tests {
                 "incident workflow stopped at step 2/8 (Changing component status to degradedPerformance): Resource not found: endpoint not available on this Nobl9 instance (POST /status-page/components/{API_ID}/change-status)"
             )
         );
-        assert_eq!(fake.requests().len(), 2);
+        assert_eq!(host.requests().len(), 2);
     }
 
     #[test]
     fn bad_arguments_send_nothing() {
-        let fake = FakeHost::scripted();
-        for args in [
-            json!({"component": API_ID, "severity": "operational", "pause": "0"}),
-            json!({"component": API_ID, "severity": "majorOutage", "pause": "-1"}),
-            json!({"component": API_ID, "severity": "majorOutage", "pause": "soon"}),
+        let host = scripted();
+        for words in [
+            [API_ID, "operational", "--pause=0"],
+            [API_ID, "majorOutage", "--pause=-1"],
+            [API_ID, "majorOutage", "--pause=soon"],
         ] {
-            assert_eq!(run(&fake, "incident_workflow", args).unwrap_err().kind, ErrorKind::Usage);
+            assert_eq!(host.run::<Nobl9>("incident_workflow", &words).unwrap_err().kind, ErrorKind::Usage);
         }
-        assert!(fake.requests().is_empty());
+        assert!(host.requests().is_empty());
     }
 }

@@ -1,24 +1,29 @@
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
 use crate::api_error::Endpoint;
-use crate::common;
-use crate::token::TokenCache;
+use crate::{Nobl9, common, schema};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("issue_summary", "Issue report statistics, overall and per component")
-        .long_about(
-            "GET /status-page/issues/summary: counts by source (user, external, internal) and time \
-             (last hour, 24 hours, 7 days), and the components with active issues.",
-        )
-        .args(common::args())
-}
+pub struct IssueSummary;
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let client = common::connect(call, tokens)?;
-    let summary = client.get("/status-page/issues/summary", &[], Endpoint::Kept)?;
-    let text = render(&summary);
-    Ok(Output::data(summary).with_text(text))
+impl Command<Nobl9> for IssueSummary {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("issue_summary", "Issue report statistics, overall and per component")
+            .long_about(
+                "GET /status-page/issues/summary: counts by source (user, external, internal) and time \
+                 (last hour, 24 hours, 7 days), and the components with active issues.",
+            )
+            .reads()
+            .output_schema(schema::issue_summary())
+            .args(common::args())
+    }
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let client = common::connect(call, plugin)?;
+        let summary = client.get("/status-page/issues/summary", &[], Endpoint::Kept)?;
+        let text = render(&summary);
+        Ok(Output::data(summary).with_text(text))
+    }
 }
 
 /// A count as the script prints it (`.get(key, 0)`).
@@ -68,8 +73,10 @@ pub fn render(summary: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::serde_json::json;
+
+    use crate::Nobl9;
+    use crate::test_fixtures::{line, ok, scripted};
 
     #[test]
     fn the_scripts_summary() {
@@ -78,9 +85,9 @@ mod tests {
             "components": [{"componentId": "c1", "componentName": "API Service",
                 "counts": {"total": 5, "userCount": 2, "externalCount": 3, "internalCount": 0}, "activeCounts": {"activeTotal": 4}}]
         });
-        let fake = FakeHost::scripted().reply(reply(200, &summary.to_string()));
-        let out = run(&fake, "issue_summary", json!({})).unwrap();
-        assert_eq!(fake.calls(), [format!("GET {}", api("/status-page/issues/summary"))]);
+        let host = scripted().reply(ok(summary.clone()));
+        let out = host.run::<Nobl9>("issue_summary", &[]).unwrap();
+        assert_eq!(host.lines(), [line("GET", "/status-page/issues/summary")]);
         let dashes = "-".repeat(80);
         let expected = format!(
             "📊 Overall Issue Statistics:\n{dashes}\nTotal issues: 6\n  User-reported: 2\n  External systems: 3\n  Internal (Nobl9): 1\n\n⏰ Time-based Counts:\n  Last hour: 1\n  Last 24 hours: 4\n  Last 7 days: 6\n\n🔧 Per-Component Breakdown (1 components with active issues):\n{dashes}\n\n  Component: API Service\n  ID: c1\n  Total: 5\n    User: 2\n    External: 3\n    Internal: 0\n  Active: 4\n"
@@ -91,8 +98,8 @@ mod tests {
 
     #[test]
     fn no_active_issues() {
-        let fake = FakeHost::scripted().reply(reply(200, r#"{"totalCounts": {}, "components": []}"#));
-        let text = run(&fake, "issue_summary", json!({})).unwrap().text.unwrap();
+        let host = scripted().reply(ok(json!({"totalCounts": {}, "components": []})));
+        let text = host.run::<Nobl9>("issue_summary", &[]).unwrap().text.unwrap();
         assert!(text.contains("Total issues: 0\n"));
         assert!(text.ends_with("  Last 7 days: 0\n\n✅ No components with active issues.\n"));
     }

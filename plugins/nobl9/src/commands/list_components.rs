@@ -1,22 +1,26 @@
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
-use crate::common;
-use crate::components;
-use crate::token::TokenCache;
+use crate::{Nobl9, common, components, schema};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("list_components", "List the component tree with statuses")
-        .long_about("GET /status-page/components: components with their children, indented.")
-        .args(common::args())
-        .example("statusctl nobl9:list-components -f json")
-}
+pub struct ListComponents;
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let client = common::connect(call, tokens)?;
-    let tree = components::tree(&client)?;
-    let text = render(&tree);
-    Ok(Output::data(tree).with_text(text))
+impl Command<Nobl9> for ListComponents {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("list_components", "List the component tree with statuses")
+            .long_about("GET /status-page/components: components with their children, indented.")
+            .reads()
+            .output_schema(schema::tree())
+            .args(common::args())
+            .example("statusctl nobl9:list-components -f json")
+    }
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let client = common::connect(call, plugin)?;
+        let tree = components::tree(&client)?;
+        let text = render(&tree);
+        Ok(Output::data(tree).with_text(text))
+    }
 }
 
 /// `name: status (id)`, children indented under their parent.
@@ -35,15 +39,16 @@ fn render(tree: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::components::sample_tree;
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::serde_json::json;
+
+    use crate::Nobl9;
+    use crate::test_fixtures::{line, ok, sample_tree, scripted};
 
     #[test]
     fn an_indented_tree() {
-        let fake = FakeHost::scripted().reply(reply(200, &sample_tree().to_string()));
-        let out = run(&fake, "list_components", json!({})).unwrap();
-        assert_eq!(fake.calls(), [format!("GET {}", api("/status-page/components"))]);
+        let host = scripted().reply(ok(sample_tree()));
+        let out = host.run::<Nobl9>("list_components", &[]).unwrap();
+        assert_eq!(host.lines(), [line("GET", "/status-page/components")]);
         assert_eq!(
             out.text.as_deref(),
             Some(concat!(
@@ -59,10 +64,8 @@ mod tests {
 
     #[test]
     fn none() {
-        let fake = FakeHost::scripted().reply(reply(200, r#"{"components": []}"#));
-        assert_eq!(
-            run(&fake, "list_components", json!({})).unwrap().text.as_deref(),
-            Some("No components found.\n")
-        );
+        let host = scripted().reply(ok(json!({"components": []})));
+        let out = host.run::<Nobl9>("list_components", &[]).unwrap();
+        assert_eq!(out.text.as_deref(), Some("No components found.\n"));
     }
 }

@@ -1,36 +1,45 @@
+use serde::Deserialize;
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output};
 
 use crate::api_error::Endpoint;
-use crate::common;
 use crate::py_str::py;
-use crate::token::TokenCache;
+use crate::{Nobl9, common, schema};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("list_incidents", "List incidents grouped by day")
-        .long_about(
-            "GET /status-page/incidents: incidents derived from status changes (a change to \
-             degradedPerformance or majorOutage opens one, back to operational resolves it), newest day first.",
-        )
-        .args(common::args())
-        .arg(ArgDecl::flag("ongoing").conflicts_with("resolved").help("Only ongoing incidents"))
-        .arg(ArgDecl::flag("resolved").conflicts_with("ongoing").help("Only resolved incidents"))
-        .example("statusctl nobl9:list-incidents --ongoing")
+pub struct ListIncidents;
+
+#[derive(Deserialize)]
+struct Args {
+    #[serde(default)]
+    ongoing: bool,
+    #[serde(default)]
+    resolved: bool,
 }
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    if call.args.flag("ongoing") && call.args.flag("resolved") {
-        return Err(Error::usage("--ongoing and --resolved cannot be used together"));
+impl Command<Nobl9> for ListIncidents {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("list_incidents", "List incidents grouped by day")
+            .long_about(
+                "GET /status-page/incidents: incidents derived from status changes (a change to \
+                 degradedPerformance or majorOutage opens one, back to operational resolves it), newest day first.",
+            )
+            .reads()
+            .output_schema(schema::incidents())
+            .args(common::args())
+            .arg(ArgDecl::flag("ongoing").conflicts_with("resolved").help("Only ongoing incidents"))
+            .arg(ArgDecl::flag("resolved").conflicts_with("ongoing").help("Only resolved incidents"))
+            .example("statusctl nobl9:list-incidents --ongoing")
     }
-    let client = common::connect(call, tokens)?;
-    let query = match (call.args.flag("ongoing"), call.args.flag("resolved")) {
-        (true, _) => vec![("ongoing", "true".to_string())],
-        (_, true) => vec![("ongoing", "false".to_string())],
-        _ => vec![],
-    };
-    let result = client.get("/status-page/incidents", &query, Endpoint::V1Only)?;
-    let text = summary(&result);
-    Ok(Output::data(result).with_text(text))
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let args: Args = call.args.parse()?;
+        let ongoing = common::true_or_false((args.ongoing, "--ongoing"), (args.resolved, "--resolved"))?;
+        let client = common::connect(call, plugin)?;
+        let query: Vec<(&str, &str)> = ongoing.map(|v| ("ongoing", v)).into_iter().collect();
+        let result = client.get("/status-page/incidents", &query, Endpoint::V1Only)?;
+        let text = summary(&result);
+        Ok(Output::data(result).with_text(text))
+    }
 }
 
 /// The script's per-day summary, with the severity spelled out next to its sign.
@@ -84,9 +93,12 @@ fn summary(result: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::{Value, json};
+    use statusctl_plugin_api::testing::Reply;
+
+    use crate::Nobl9;
+    use crate::test_fixtures::{line, ok, scripted};
 
     fn incidents() -> Value {
         json!({"days": [
@@ -105,9 +117,9 @@ mod tests {
 
     #[test]
     fn the_per_day_summary() {
-        let fake = FakeHost::scripted().reply(reply(200, &incidents().to_string()));
-        let out = run(&fake, "list_incidents", json!({})).unwrap();
-        assert_eq!(fake.calls(), [format!("GET {}", api("/status-page/incidents"))]);
+        let host = scripted().reply(ok(incidents()));
+        let out = host.run::<Nobl9>("list_incidents", &[]).unwrap();
+        assert_eq!(host.lines(), [line("GET", "/status-page/incidents")]);
         let expected = format!(
             "Total incidents: 3 across 2 days\n\nIncident Summary:\n{}\n{}",
             "-".repeat(80),
@@ -135,26 +147,25 @@ mod tests {
 
     #[test]
     fn filters() {
-        let fake =
-            FakeHost::scripted().reply(reply(200, r#"{"days": []}"#)).reply(reply(200, r#"{"days": []}"#));
-        let out = run(&fake, "list_incidents", json!({"ongoing": true})).unwrap();
+        let host = scripted().reply(ok(json!({"days": []}))).reply(ok(json!({"days": []})));
+        let out = host.run::<Nobl9>("list_incidents", &["--ongoing"]).unwrap();
         assert_eq!(out.text.as_deref(), Some("No incidents found.\n"));
-        run(&fake, "list_incidents", json!({"resolved": true})).unwrap();
+        host.run::<Nobl9>("list_incidents", &["--resolved"]).unwrap();
         assert_eq!(
-            fake.calls(),
+            host.lines(),
             [
-                format!("GET {}", api("/status-page/incidents?ongoing=true")),
-                format!("GET {}", api("/status-page/incidents?ongoing=false"))
+                line("GET", "/status-page/incidents?ongoing=true"),
+                line("GET", "/status-page/incidents?ongoing=false")
             ]
         );
-        let err = run(&fake, "list_incidents", json!({"ongoing": true, "resolved": true})).unwrap_err();
+        let err = host.run::<Nobl9>("list_incidents", &["--ongoing", "--resolved"]).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Usage);
     }
 
     #[test]
     fn a_bare_404_means_the_instance_has_no_such_endpoint() {
-        let fake = FakeHost::scripted().reply(reply(404, "404 page not found"));
-        let err = run(&fake, "list_incidents", json!({})).unwrap_err();
+        let host = scripted().reply(Reply::status(404, "404 page not found"));
+        let err = host.run::<Nobl9>("list_incidents", &[]).unwrap_err();
         assert_eq!(
             err.message,
             "Resource not found: endpoint not available on this Nobl9 instance (GET /status-page/incidents)"

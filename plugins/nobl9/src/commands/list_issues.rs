@@ -1,54 +1,70 @@
+use serde::Deserialize;
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output};
 
 use crate::api_error::Endpoint;
 use crate::py_str::py;
-use crate::token::TokenCache;
-use crate::{common, components, config};
+use crate::{Nobl9, common, components, schema};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("list_issues", "List issue reports")
-        .long_about("GET /status-page/issues, filtered by component, source and activity (active: the last 24 hours).")
-        .args(common::args())
-        .arg(ArgDecl::value("component").value_name("COMPONENT").help("Only this component (id or exact name)"))
-        .arg(ArgDecl::value("source").choices(&["user", "external", "internal"]).help("Only issues from this source"))
-        .arg(ArgDecl::flag("active").conflicts_with("inactive").help("Only active issues"))
-        .arg(ArgDecl::flag("inactive").conflicts_with("active").help("Only inactive issues"))
-        .arg(ArgDecl::value("limit").integer().value_name("N").help("At most N issues (1-200) [server default: 50]"))
-        .arg(ArgDecl::value("offset").integer().value_name("N").help("Skip the first N issues"))
-        .example("statusctl nobl9:list-issues --component \"API Service\" --source external --active")
+pub struct ListIssues;
+
+#[derive(Deserialize)]
+struct Args {
+    component: Option<String>,
+    source: Option<String>,
+    #[serde(default)]
+    active: bool,
+    #[serde(default)]
+    inactive: bool,
+    limit: Option<i64>,
+    offset: Option<i64>,
 }
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let limit = call.args.int("limit");
-    if limit.is_some_and(|n| !(1..=200).contains(&n)) {
-        return Err(Error::usage("--limit must be between 1 and 200"));
+impl Command<Nobl9> for ListIssues {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("list_issues", "List issue reports")
+            .long_about(
+                "GET /status-page/issues, filtered by component, source and activity (active: the last 24 hours).",
+            )
+            .reads()
+            .output_schema(schema::issues())
+            .args(common::args())
+            .arg(ArgDecl::value("component").value_name("COMPONENT").help("Only this component (id or exact name)"))
+            .arg(ArgDecl::value("source").choices(&["user", "external", "internal"]).help("Only issues from this source"))
+            .arg(ArgDecl::flag("active").conflicts_with("inactive").help("Only active issues"))
+            .arg(ArgDecl::flag("inactive").conflicts_with("active").help("Only inactive issues"))
+            .arg(ArgDecl::value("limit").integer().value_name("N").help("At most N issues (1-200) [server default: 50]"))
+            .arg(ArgDecl::value("offset").integer().value_name("N").help("Skip the first N issues"))
+            .example("statusctl nobl9:list-issues --component \"API Service\" --source external --active")
     }
-    let offset = call.args.int("offset");
-    if offset.is_some_and(|n| n < 0) {
-        return Err(Error::usage("--offset must not be negative"));
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let args: Args = call.args.parse()?;
+        if args.limit.is_some_and(|n| !(1..=200).contains(&n)) {
+            return Err(Error::usage("--limit must be between 1 and 200"));
+        }
+        if args.offset.is_some_and(|n| n < 0) {
+            return Err(Error::usage("--offset must not be negative"));
+        }
+        let active = common::true_or_false((args.active, "--active"), (args.inactive, "--inactive"))?;
+        let client = common::connect(call, plugin)?;
+        let component = args.component.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let component_id = component.map(|c| components::resolve(&client, c)).transpose()?;
+        let (limit, offset) = (args.limit.map(|n| n.to_string()), args.offset.map(|n| n.to_string()));
+        let query: Vec<(&str, &str)> = [
+            ("componentId", component_id.as_deref()),
+            ("source", args.source.as_deref()),
+            ("active", active),
+            ("limit", limit.as_deref()),
+            ("offset", offset.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect();
+        let result = client.get("/status-page/issues", &query, Endpoint::Kept)?;
+        let text = render(&result);
+        Ok(Output::data(result).with_text(text))
     }
-    if call.args.flag("active") && call.args.flag("inactive") {
-        return Err(Error::usage("--active and --inactive cannot be used together"));
-    }
-    let client = common::connect(call, tokens)?;
-    let mut query = Vec::new();
-    if let Some(component) = config::arg(call, "component") {
-        query.push(("componentId", components::resolve(&client, &component)?));
-    }
-    if let Some(source) = call.args.str("source") {
-        query.push(("source", source.to_string()));
-    }
-    match (call.args.flag("active"), call.args.flag("inactive")) {
-        (true, _) => query.push(("active", "true".into())),
-        (_, true) => query.push(("active", "false".into())),
-        _ => {}
-    }
-    query.extend(limit.map(|n| ("limit", n.to_string())));
-    query.extend(offset.map(|n| ("offset", n.to_string())));
-    let result = client.get("/status-page/issues", &query, Endpoint::Kept)?;
-    let text = render(&result);
-    Ok(Output::data(result).with_text(text))
 }
 
 fn render(result: &Value) -> String {
@@ -74,10 +90,11 @@ fn render(result: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::components::{DB_ID, sample_tree};
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::json;
+
+    use crate::Nobl9;
+    use crate::test_fixtures::{DB_ID, line, ok, sample_tree, scripted};
 
     #[test]
     fn filters_become_the_query() {
@@ -85,19 +102,26 @@ mod tests {
             {"id": "i1", "source": "external", "componentName": "Database", "occurredAt": "2026-02-05T10:30:00Z", "comment": "slow"},
             {"id": "i2", "source": "user", "componentName": "Database", "occurredAt": "2026-02-05T10:31:00Z"}
         ], "total": 7, "limit": 2, "offset": 4});
-        let fake = FakeHost::scripted()
-            .reply(reply(200, &sample_tree().to_string()))
-            .reply(reply(200, &issues.to_string()));
-        let args =
-            json!({"component": "Database", "source": "external", "inactive": true, "limit": 2, "offset": 4});
-        let out = run(&fake, "list_issues", args).unwrap();
+        let host = scripted().reply(ok(sample_tree())).reply(ok(issues.clone()));
+        let words = [
+            "--component",
+            "Database",
+            "--source",
+            "external",
+            "--inactive",
+            "--limit",
+            "2",
+            "--offset",
+            "4",
+        ];
+        let out = host.run::<Nobl9>("list_issues", &words).unwrap();
         assert_eq!(
-            fake.calls()[1],
-            format!(
-                "GET {}",
-                api(&format!(
+            host.lines()[1],
+            line(
+                "GET",
+                &format!(
                     "/status-page/issues?componentId={DB_ID}&source=external&active=false&limit=2&offset=4"
-                ))
+                )
             )
         );
         assert_eq!(
@@ -114,18 +138,20 @@ mod tests {
 
     #[test]
     fn no_filters_and_none_found() {
-        let fake = FakeHost::scripted().reply(reply(200, r#"{"issues": [], "total": 0}"#));
-        let out = run(&fake, "list_issues", json!({"active": true})).unwrap();
-        assert_eq!(fake.calls(), [format!("GET {}", api("/status-page/issues?active=true"))]);
+        let host = scripted().reply(ok(json!({"issues": [], "total": 0})));
+        let out = host.run::<Nobl9>("list_issues", &["--active"]).unwrap();
+        assert_eq!(host.lines(), [line("GET", "/status-page/issues?active=true")]);
         assert_eq!(out.text.as_deref(), Some("No issues found.\n"));
     }
 
     #[test]
     fn bad_limits_send_nothing() {
-        let fake = FakeHost::scripted();
-        for args in [json!({"limit": 0}), json!({"limit": 201}), json!({"offset": -1})] {
-            assert_eq!(run(&fake, "list_issues", args).unwrap_err().kind, ErrorKind::Usage);
+        let host = scripted();
+        for words in
+            [["--limit", "0"], ["--limit", "201"], ["--offset=-1", "--active"], ["--active", "--inactive"]]
+        {
+            assert_eq!(host.run::<Nobl9>("list_issues", &words).unwrap_err().kind, ErrorKind::Usage);
         }
-        assert!(fake.requests().is_empty());
+        assert!(host.requests().is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! One file per command: its declaration, its run and its text.
+//! One file per command: its declaration, its typed arguments, its run and its text.
 
 mod change_status;
 mod create_external_issue;
@@ -15,35 +15,27 @@ mod status_history;
 mod test_connection;
 mod update_incident;
 
-use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::Command;
 
-use crate::token::TokenCache;
+use crate::Nobl9;
 
-pub struct Command {
-    pub name: &'static str,
-    pub declare: fn() -> CommandDecl,
-    pub run: fn(&Call<'_>, &TokenCache) -> Result<Output, Error>,
+/// Every command, in the order `--help` lists them: the scripts' commands, then the shared
+/// incident vocabulary.
+pub fn all() -> Vec<Box<dyn Command<Nobl9>>> {
+    vec![
+        Box::new(test_connection::TestConnection),
+        Box::new(list_components::ListComponents),
+        Box::new(list_incidents::ListIncidents),
+        Box::new(create_issue::CreateIssue),
+        Box::new(create_external_issue::CreateExternalIssue),
+        Box::new(list_issues::ListIssues),
+        Box::new(issue_summary::IssueSummary),
+        Box::new(change_status::ChangeStatus),
+        Box::new(status_history::StatusHistory),
+        Box::new(incident_workflow::IncidentWorkflow),
+        Box::new(monitoring_integration::MonitoringIntegration),
+        Box::new(create_incident::CreateIncident),
+        Box::new(update_incident::UpdateIncident),
+        Box::new(resolve_incident::ResolveIncident),
+    ]
 }
-
-macro_rules! command {
-    ($module:ident) => {
-        Command { name: stringify!($module), declare: $module::declare, run: $module::run }
-    };
-}
-
-pub const ALL: &[Command] = &[
-    command!(test_connection),
-    command!(list_components),
-    command!(list_incidents),
-    command!(create_issue),
-    command!(create_external_issue),
-    command!(list_issues),
-    command!(issue_summary),
-    command!(change_status),
-    command!(status_history),
-    command!(incident_workflow),
-    command!(monitoring_integration),
-    command!(create_incident),
-    command!(update_incident),
-    command!(resolve_incident),
-];

@@ -1,73 +1,73 @@
-use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+use serde::Deserialize;
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
-use crate::py_str::py;
-use crate::status_change::{self, Change};
-use crate::token::TokenCache;
-use crate::{common, components, status};
+use crate::incident::{self, Note};
+use crate::{Nobl9, common, schema, status};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("resolve_incident", "Resolve a component's incident (back to operational)")
-        .long_about(
-            "The shared incident vocabulary on Nobl9: sets the component back to operational, which resolves \
-             its ongoing incident (POST /status-page/components/{id}/change-status).",
+pub struct ResolveIncident;
+
+#[derive(Deserialize)]
+struct Args {
+    component: String,
+    message: Option<String>,
+    #[serde(default)]
+    propagate: bool,
+}
+
+impl Command<Nobl9> for ResolveIncident {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("resolve_incident", "Resolve a component's incident (back to operational)")
+            .long_about(
+                "The shared incident vocabulary on Nobl9: sets the component back to operational, which resolves \
+                 its ongoing incident (POST /status-page/components/{id}/change-status).",
+            )
+            // Sets a status: running it twice leaves the component operational.
+            .changes()
+            .idempotent()
+            .output_schema(schema::status_change())
+            .args(common::args())
+            .arg(common::component_arg())
+            .arg(common::message_arg())
+            .arg(common::propagate_arg())
+            .example("statusctl nobl9:resolve-incident -c \"API Service\" -m \"Service restored\"")
+    }
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let args: Args = call.args.parse()?;
+        let note = Note { comment: args.message.as_deref(), propagate: args.propagate };
+        incident::set(
+            call,
+            plugin,
+            &args.component,
+            |_, _| Ok(status::OPERATIONAL),
+            note,
+            "✅ Incident resolved",
         )
-        .mutating()
-        .args(common::args())
-        .arg(common::component_arg())
-        .arg(common::message_arg())
-        .arg(common::propagate_arg())
-        .example("statusctl nobl9:resolve-incident -c \"API Service\" -m \"Service restored\"")
-}
-
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let component = common::required(call, "component", "-c COMPONENT")?;
-    let client = common::connect(call, tokens)?;
-    let id = components::resolve(&client, &component)?;
-    let change = Change {
-        component_id: &id,
-        status: status::OPERATIONAL,
-        comment: call.args.str("message").filter(|c| !c.is_empty()),
-        propagate: call.args.flag("propagate"),
-    };
-    let result = status_change::apply(&client, change)?;
-    let text = line("✅ Incident resolved", &result);
-    Ok(Output::data(result).with_text(text))
-}
-
-/// `{what}: API Service is operational (was majorOutage)`.
-pub fn line(what: &str, change: &Value) -> String {
-    let name = change["componentName"].as_str().or(change["componentId"].as_str()).unwrap_or("None");
-    format!("{what}: {name} is {} (was {})\n", py(&change["newStatus"]), py(&change["previousStatus"]))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::components::API_ID;
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::serde_json::json;
+
+    use crate::Nobl9;
+    use crate::test_fixtures::{API_ID, line, ok, scripted};
 
     #[test]
     fn back_to_operational() {
         let answer = json!({"componentName": "API Service", "previousStatus": "majorOutage", "newStatus": "operational"});
-        let fake = FakeHost::scripted()
-            .reply(reply(200, &answer.to_string()))
-            .reply(reply(200, &answer.to_string()));
-        let out = run(&fake, "resolve_incident", json!({"component": API_ID, "message": "Service restored"}))
-            .unwrap();
+        let host = scripted().reply(ok(answer.clone())).reply(ok(answer));
+        let out = host.run::<Nobl9>("resolve_incident", &["-c", API_ID, "-m", "Service restored"]).unwrap();
+        assert_eq!(host.lines(), [line("POST", &format!("/status-page/components/{API_ID}/change-status"))]);
         assert_eq!(
-            fake.calls(),
-            [format!("POST {}", api(&format!("/status-page/components/{API_ID}/change-status")))]
-        );
-        assert_eq!(
-            fake.body(0),
+            host.requests()[0].json(),
             json!({"status": "operational", "propagateUp": false, "comment": "Service restored"})
         );
         assert_eq!(
             out.text.as_deref(),
             Some("✅ Incident resolved: API Service is operational (was majorOutage)\n")
         );
-        run(&fake, "resolve_incident", json!({"component": API_ID, "propagate": true})).unwrap();
-        assert_eq!(fake.body(1), json!({"status": "operational", "propagateUp": true}));
+        host.run::<Nobl9>("resolve_incident", &["-c", API_ID, "--propagate"]).unwrap();
+        assert_eq!(host.requests()[1].json(), json!({"status": "operational", "propagateUp": true}));
     }
 }

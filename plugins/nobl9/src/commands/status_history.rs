@@ -1,41 +1,37 @@
+use serde::Deserialize;
 use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{ArgDecl, Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
-use crate::api_error::Endpoint;
-use crate::client::{Client, encode};
 use crate::py_str::py;
-use crate::token::TokenCache;
-use crate::{common, components};
+use crate::{Nobl9, common, components, schema, status_change};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("status_history", "A component's status changes, newest first")
-        .long_about("GET /status-page/components/{id}/status-changes: who changed what, when, and why.")
-        .args(common::args())
-        .arg(
-            ArgDecl::positional("component")
-                .required()
-                .value_name("COMPONENT")
-                .help("Component id or exact name"),
-        )
-        .example("statusctl nobl9:status-history \"API Service\"")
+pub struct StatusHistory;
+
+#[derive(Deserialize)]
+struct Args {
+    component: String,
 }
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let component = common::required(call, "component", "COMPONENT")?;
-    let client = common::connect(call, tokens)?;
-    let id = components::resolve(&client, &component)?;
-    let history = fetch(&client, &id)?;
-    let text = timeline(&history);
-    Ok(Output::data(history).with_text(text))
-}
+impl Command<Nobl9> for StatusHistory {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("status_history", "A component's status changes, newest first")
+            .long_about("GET /status-page/components/{id}/status-changes: who changed what, when, and why.")
+            .reads()
+            .output_schema(schema::history())
+            .args(common::args())
+            .arg(common::component_positional())
+            .example("statusctl nobl9:status-history \"API Service\"")
+    }
 
-/// `GET /status-page/components/{id}/status-changes` (G).
-pub fn fetch(client: &Client<'_, '_>, component_id: &str) -> Result<Value, Error> {
-    client.get(
-        &format!("/status-page/components/{}/status-changes", encode(component_id)),
-        &[],
-        Endpoint::V1Only,
-    )
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let args: Args = call.args.parse()?;
+        let component = common::required(&args.component, "COMPONENT")?;
+        let client = common::connect(call, plugin)?;
+        let id = components::resolve(&client, &component)?;
+        let history = status_change::history(&client, &id)?;
+        let text = timeline(&history);
+        Ok(Output::data(history).with_text(text))
+    }
 }
 
 fn sign(status: &Value) -> &'static str {
@@ -71,9 +67,10 @@ fn timeline(history: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::components::API_ID;
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::serde_json::json;
+
+    use crate::Nobl9;
+    use crate::test_fixtures::{API_ID, line, ok, scripted};
 
     #[test]
     fn the_scripts_timeline() {
@@ -81,12 +78,9 @@ mod tests {
             {"changedAt": "2026-02-05T11:00:00Z", "previousStatus": "majorOutage", "newStatus": "operational", "changedBy": "ops", "comment": "fixed"},
             {"changedAt": "2026-02-05T10:00:00Z", "previousStatus": "operational", "newStatus": "majorOutage", "propagatedFrom": "child-1"}
         ]});
-        let fake = FakeHost::scripted().reply(reply(200, &history.to_string()));
-        let out = run(&fake, "status_history", json!({"component": API_ID})).unwrap();
-        assert_eq!(
-            fake.calls(),
-            [format!("GET {}", api(&format!("/status-page/components/{API_ID}/status-changes")))]
-        );
+        let host = scripted().reply(ok(history.clone()));
+        let out = host.run::<Nobl9>("status_history", &[API_ID]).unwrap();
+        assert_eq!(host.lines(), [line("GET", &format!("/status-page/components/{API_ID}/status-changes"))]);
         let expected = format!(
             "Status Change Timeline:\n{}\n{}",
             "-".repeat(80),
@@ -107,8 +101,8 @@ mod tests {
 
     #[test]
     fn empty() {
-        let fake = FakeHost::scripted().reply(reply(200, r#"{"history": []}"#));
-        let out = run(&fake, "status_history", json!({"component": API_ID})).unwrap();
+        let host = scripted().reply(ok(json!({"history": []})));
+        let out = host.run::<Nobl9>("status_history", &[API_ID]).unwrap();
         assert_eq!(out.text.as_deref(), Some("No status changes found.\n"));
     }
 }

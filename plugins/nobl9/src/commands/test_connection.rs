@@ -1,60 +1,79 @@
 use statusctl_plugin_api::serde_json::json;
-use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
 use crate::api_error::Endpoint;
-use crate::common;
-use crate::components;
 use crate::config::Origin;
-use crate::token::TokenCache;
+use crate::{Nobl9, common, components, schema};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("test_connection", "Check the configuration and the credentials with one read")
-        .long_about(
-            "Validates the configuration, fetches an access token (client credentials) and reads \
-             GET /status-page/status.",
-        )
-        .args(common::args())
-        .example("statusctl nobl9:test-connection")
-}
+pub struct TestConnection;
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let client = common::connect(call, tokens)?;
-    let auth = client.auth()?;
-    let status = client.send(&client.request_with(&auth, "GET", "/status-page/status"), Endpoint::Kept)?;
-    let source = match &client.config.origin {
-        Origin::Environment => "environment (NOBL9_*)".to_string(),
-        Origin::Sloctl { context, file: Some(file) } => format!("sloctl context '{context}' ({file})"),
-        Origin::Sloctl { context, file: None } => format!("sloctl context '{context}' (environment)"),
-    };
-    let count = components::flatten(&status).len();
-    let text = format!(
-        "✅ Configuration loaded\n   Source: {source}\n✅ Authentication successful!\n   Organization: {}\n   API: {}\n   Components: {count}\n",
-        auth.org, auth.api_root
-    );
-    let data = json!({
-        "configuration": {"source": source, "organization": auth.org, "api": auth.api_root},
-        "authenticated": true,
-        "status": status,
-    });
-    Ok(Output::data(data).with_text(text))
+impl Command<Nobl9> for TestConnection {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("test_connection", "Check the configuration and the credentials with one read")
+            .long_about(
+                "Validates the configuration, fetches an access token (client credentials) and reads \
+                 GET /status-page/status.",
+            )
+            // The token exchange is a POST, but it only reads.
+            .reads()
+            .output_schema(schema::record(json!({
+                "configuration": schema::record(json!({
+                    "source": {"type": "string"},
+                    "organization": {"type": "string"},
+                    "api": {"type": "string"},
+                })),
+                "authenticated": {"const": true},
+                "status": schema::tree(),
+            })))
+            .args(common::args())
+            .example("statusctl nobl9:test-connection")
+    }
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let client = common::connect(call, plugin)?;
+        let auth = client.auth()?;
+        let status =
+            client.send(&client.request_with(&auth, "GET", "/status-page/status"), Endpoint::Kept)?;
+        let source = match &client.config.origin {
+            Origin::Environment => "environment (NOBL9_*)".to_string(),
+            Origin::Sloctl { context, file: Some(file) } => format!("sloctl context '{context}' ({file})"),
+            Origin::Sloctl { context, file: None } => format!("sloctl context '{context}' (environment)"),
+        };
+        let count = components::flatten(&status).len();
+        let text = format!(
+            "✅ Configuration loaded\n   Source: {source}\n✅ Authentication successful!\n   Organization: {}\n   API: {}\n   Components: {count}\n",
+            auth.org, auth.api_root
+        );
+        let data = json!({
+            "configuration": {"source": source, "organization": auth.org, "api": auth.api_root},
+            "authenticated": true,
+            "status": status,
+        });
+        Ok(Output::data(data).with_text(text))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::components::sample_tree;
-    use crate::fake_host::{FakeHost, api, reply, run};
-    use crate::jwt;
+    use base64::Engine;
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::json;
+    use statusctl_plugin_api::testing::{Reply, TestHost};
+
+    use crate::Nobl9;
+    use crate::jwt;
+    use crate::test_fixtures::{TOKEN, line, ok, sample_tree, scripted, with_client_credentials};
 
     #[test]
     fn with_a_token_one_read() {
-        let fake = FakeHost::scripted().reply(reply(200, &sample_tree().to_string()));
-        let out = run(&fake, "test_connection", json!({})).unwrap();
-        assert_eq!(fake.calls(), [format!("GET {}", api("/status-page/status"))]);
-        assert_eq!(fake.header(0, "Authorization").as_deref(), Some("Bearer tok"));
-        assert_eq!(fake.header(0, "Organization").as_deref(), Some("acme"));
-        assert_eq!(fake.header(0, "Content-Type"), None);
+        let host = scripted().reply(ok(sample_tree()));
+        let out = host.run::<Nobl9>("test_connection", &[]).unwrap();
+        assert_eq!(host.lines(), [line("GET", "/status-page/status")]);
+        let sent = &host.requests()[0];
+        assert_eq!(sent.header("Authorization"), Some("Bearer ***"));
+        assert_eq!(sent.unmasked.headers[0], ("Authorization".to_string(), format!("Bearer {TOKEN}")));
+        assert_eq!(sent.header("Organization"), Some("acme"));
+        assert_eq!(sent.header("Content-Type"), None);
         assert_eq!(
             out.text.as_deref(),
             Some(
@@ -68,51 +87,38 @@ mod tests {
     #[test]
     fn with_client_credentials_the_token_first() {
         let token = jwt::make(&json!({"exp": jiff::Timestamp::now().as_second() + 3600}));
-        let fake = FakeHost::new()
-            .env("NOBL9_CLIENT_ID", "cid")
-            .env("NOBL9_CLIENT_SECRET", "csecret")
-            .env("NOBL9_ORG", "acme")
-            .env("NOBL9_BASE_URL", "http://n9")
-            .reply(reply(200, &json!({"access_token": token}).to_string()))
-            .reply(reply(200, r#"{"components": []}"#));
-        run(&fake, "test_connection", json!({})).unwrap();
+        let host = with_client_credentials()
+            .reply(ok(json!({"access_token": token})))
+            .reply(ok(json!({"components": []})));
+        host.run::<Nobl9>("test_connection", &[]).unwrap();
         assert_eq!(
-            fake.calls(),
-            ["POST http://n9/api/accessToken".to_string(), format!("GET {}", api("/status-page/status"))]
+            host.lines(),
+            ["POST http://n9/api/accessToken".to_string(), line("GET", "/status-page/status")]
         );
-        assert_eq!(fake.header(1, "Authorization"), Some(format!("Bearer {token}")));
+        assert_eq!(host.requests()[1].unmasked.headers[0].1, format!("Bearer {token}"));
     }
 
     #[test]
     fn refused_credentials_are_a_configuration_error() {
-        let fake = FakeHost::new()
+        let host = TestHost::new()
             .env("NOBL9_CLIENT_ID", "cid")
             .env("NOBL9_CLIENT_SECRET", "wrong")
             .env("NOBL9_ORG", "acme")
-            .reply(reply(401, ""));
-        let err = run(&fake, "test_connection", json!({})).unwrap_err();
+            .reply(Reply::status(401, ""));
+        let err = host.run::<Nobl9>("test_connection", &[]).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
         assert_eq!(
             err.message,
             "Failed to authenticate. Check your NOBL9_CLIENT_ID, NOBL9_CLIENT_SECRET, and NOBL9_ORG."
         );
-        assert_eq!(fake.calls(), ["POST https://app.nobl9.com/api/accessToken"]);
-        let fake = FakeHost::scripted().reply(reply(401, "expired"));
-        let err = run(&fake, "test_connection", json!({})).unwrap_err();
+        assert_eq!(host.lines(), ["POST https://app.nobl9.com/api/accessToken"]);
+        let host = scripted().reply(Reply::status(401, "expired"));
+        let err = host.run::<Nobl9>("test_connection", &[]).unwrap_err();
         assert_eq!(
             (err.kind, err.message.as_str()),
             (ErrorKind::Config, "Authentication failed. Check your NOBL9_API_TOKEN and NOBL9_ORG.")
         );
     }
-}
-
-#[cfg(test)]
-mod sloctl_tests {
-    use crate::Nobl9;
-    use crate::fake_host::{FakeHost, reply, run_on};
-    use crate::jwt;
-    use base64::Engine;
-    use statusctl_plugin_api::serde_json::json;
 
     /// A sloctl context with Okta: organization and API from the token's claims, one token per process.
     #[test]
@@ -129,16 +135,16 @@ mod sloctl_tests {
         let token = jwt::make(
             &json!({"exp": exp, "m2mProfile": {"organization": "claimed", "environment": "n9.test"}}),
         );
-        let fake = FakeHost::new()
+        let host = TestHost::new()
             .env("HOME", home.path().to_str().unwrap())
-            .reply(reply(200, &json!({"access_token": token}).to_string()))
-            .reply(reply(200, r#"{"components": []}"#))
-            .reply(reply(200, r#"{"components": []}"#));
+            .reply(ok(json!({"access_token": token})))
+            .reply(ok(json!({"components": []})))
+            .reply(ok(json!({"components": []})));
         let plugin = Nobl9::default();
-        let out = run_on(&plugin, &fake, "test_connection", json!({})).unwrap();
-        run_on(&plugin, &fake, "list_components", json!({})).unwrap();
+        let out = host.run_on(&plugin, "test_connection", &[]).unwrap();
+        host.run_on(&plugin, "list_components", &[]).unwrap();
         assert_eq!(
-            fake.calls(),
+            host.lines(),
             [
                 "POST http://okta.test/oauth2/srv/v1/token",
                 "GET https://n9.test/api/dashboards/v1/status-page/status",
@@ -146,8 +152,9 @@ mod sloctl_tests {
             ]
         );
         let basic = base64::engine::general_purpose::STANDARD.encode("okta-id:okta-secret");
-        assert_eq!(fake.header(0, "Authorization"), Some(format!("Basic {basic}")));
-        assert_eq!(fake.header(1, "Organization").as_deref(), Some("claimed"));
+        assert_eq!(host.requests()[0].unmasked.headers[0].1, format!("Basic {basic}"));
+        assert_eq!(host.requests()[0].header("Authorization"), Some("Basic ***"));
+        assert_eq!(host.requests()[1].header("Organization"), Some("claimed"));
         let text = out.text.unwrap();
         assert!(
             text.contains(&format!(

@@ -1,82 +1,90 @@
-use statusctl_plugin_api::{Call, CommandDecl, Error, Output};
+use serde::Deserialize;
+use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
-use crate::status_change::{self, Change};
-use crate::token::TokenCache;
-use crate::{common, components, status};
+use crate::client::Client;
+use crate::incident::{self, Note};
+use crate::{Nobl9, common, schema, status, status_change};
 
-pub fn declare() -> CommandDecl {
-    CommandDecl::new("update_incident", "Update a component's incident: new severity and/or a comment")
-        .long_about(
-            "The shared incident vocabulary on Nobl9: sets the component to --severity, or, with only -m, \
-             records the comment with its own current (non-operational) status, the newest entry of its \
-             status history (POST /status-page/components/{id}/change-status).",
-        )
-        .mutating()
-        .args(common::args())
-        .arg(common::component_arg())
-        .arg(common::severity_arg())
-        .arg(common::message_arg())
-        .arg(common::propagate_arg())
-        .example(
-            "statusctl nobl9:update-incident -c \"API Service\" -cs degraded_performance -m \"Recovering\"",
-        )
+pub struct UpdateIncident;
+
+#[derive(Deserialize)]
+struct Args {
+    component: String,
+    severity: Option<String>,
+    message: Option<String>,
+    #[serde(default)]
+    propagate: bool,
 }
 
-pub fn run(call: &Call<'_>, tokens: &TokenCache) -> Result<Output, Error> {
-    let component = common::required(call, "component", "-c COMPONENT")?;
-    let severity = call.args.str("severity").map(status::parse_severity).transpose()?;
-    let comment = call.args.str("message").filter(|c| !c.is_empty());
-    if severity.is_none() && comment.is_none() {
-        return Err(Error::usage("nothing to update: give --severity (-cs) and/or -m MESSAGE"));
+impl Command<Nobl9> for UpdateIncident {
+    fn declare(&self) -> CommandDecl {
+        CommandDecl::new("update_incident", "Update a component's incident: new severity and/or a comment")
+            .long_about(
+                "The shared incident vocabulary on Nobl9: sets the component to --severity, or, with only -m, \
+                 records the comment with its own current (non-operational) status, the newest entry of its \
+                 status history (POST /status-page/components/{id}/change-status).",
+            )
+            // Sets a status: running it twice leaves the same status.
+            .changes()
+            .idempotent()
+            .output_schema(schema::status_change())
+            .args(common::args())
+            .arg(common::component_arg())
+            .arg(common::severity_arg())
+            .arg(common::message_arg())
+            .arg(common::propagate_arg())
+            .example(
+                "statusctl nobl9:update-incident -c \"API Service\" -cs degraded_performance -m \"Recovering\"",
+            )
     }
-    let client = common::connect(call, tokens)?;
-    let (id, new_status) = match severity {
-        Some(severity) => (components::resolve(&client, &component)?, severity),
-        None => {
-            // Only a comment: the status stays what it is. The component's own status is the
-            // newest entry of its history: the tree shows the worst of its own and its
-            // children's, and re-sending a child's status would open an incident here.
-            let id = components::resolve(&client, &component)?;
-            let history = super::status_history::fetch(&client, &id)?;
-            let own =
-                history["history"].get(0).map_or(Some(status::OPERATIONAL), |c| c["newStatus"].as_str());
-            match own.map(status::parse_severity) {
-                Some(Ok(severity)) => (id, severity),
-                _ => {
-                    return Err(Error::failed(format!(
-                        "no ongoing incident on `{component}`: it is {}; use nobl9:create-incident",
-                        own.unwrap_or("of unknown status")
-                    )));
-                }
-            }
+
+    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
+        let args: Args = call.args.parse()?;
+        let severity = args.severity.as_deref().map(status::parse_severity).transpose()?;
+        let comment = args.message.as_deref().filter(|c| !c.is_empty());
+        if severity.is_none() && comment.is_none() {
+            return Err(Error::usage("nothing to update: give --severity (-cs) and/or -m MESSAGE"));
         }
-    };
-    let change =
-        Change { component_id: &id, status: new_status, comment, propagate: call.args.flag("propagate") };
-    let result = status_change::apply(&client, change)?;
-    let text = super::resolve_incident::line("✅ Incident updated", &result);
-    Ok(Output::data(result).with_text(text))
+        let status = |client: &Client<'_, '_>, id: &str| match severity {
+            Some(severity) => Ok(severity),
+            None => own_severity(client, id, &args.component),
+        };
+        let note = Note { comment, propagate: args.propagate };
+        incident::set(call, plugin, &args.component, status, note, "✅ Incident updated")
+    }
+}
+
+/// With only a comment the status stays what it is. The component's own status is the newest
+/// entry of its history: the tree shows the worst of its own and its children's, and sending a
+/// child's status again would open an incident here.
+fn own_severity(client: &Client<'_, '_>, id: &str, component: &str) -> Result<&'static str, Error> {
+    let history = status_change::history(client, id)?;
+    let own = history["history"].get(0).map_or(Some(status::OPERATIONAL), |c| c["newStatus"].as_str());
+    own.map(status::parse_severity).and_then(Result::ok).ok_or_else(|| {
+        Error::failed(format!(
+            "no ongoing incident on `{}`: it is {}; use nobl9:create-incident",
+            component.trim(),
+            own.unwrap_or("of unknown status")
+        ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::components::{API_ID, DB_ID, sample_tree};
-    use crate::fake_host::{FakeHost, api, reply, run};
     use statusctl_plugin_api::ErrorKind;
     use statusctl_plugin_api::serde_json::json;
+
+    use crate::Nobl9;
+    use crate::test_fixtures::{API_ID, DB_ID, PLATFORM_ID, line, ok, sample_tree, scripted};
 
     #[test]
     fn a_new_severity() {
         let answer = json!({"componentId": API_ID, "previousStatus": "majorOutage", "newStatus": "degradedPerformance"});
-        let fake = FakeHost::scripted().reply(reply(200, &answer.to_string()));
-        let out = run(
-            &fake,
-            "update_incident",
-            json!({"component": API_ID, "severity": "degraded_performance", "message": "Recovering"}),
-        )
-        .unwrap();
+        let host = scripted().reply(ok(answer));
+        let words = ["-c", API_ID, "-cs", "degraded_performance", "-m", "Recovering"];
+        let out = host.run::<Nobl9>("update_incident", &words).unwrap();
         assert_eq!(
-            fake.body(0),
+            host.requests()[0].json(),
             json!({"status": "degradedPerformance", "propagateUp": false, "comment": "Recovering"})
         );
         assert_eq!(
@@ -92,22 +100,18 @@ mod tests {
             {"changedAt": "2026-02-05T11:00:00Z", "previousStatus": "degradedPerformance", "newStatus": "majorOutage"},
             {"changedAt": "2026-02-05T10:00:00Z", "previousStatus": "operational", "newStatus": "degradedPerformance"}
         ]});
-        let fake = FakeHost::scripted()
-            .reply(reply(200, &sample_tree().to_string()))
-            .reply(reply(200, &history.to_string()))
-            .reply(reply(200, "{}"));
-        run(&fake, "update_incident", json!({"component": "API Service", "message": "Still looking"}))
-            .unwrap();
+        let host = scripted().reply(ok(sample_tree())).reply(ok(history)).reply(ok(json!({})));
+        host.run::<Nobl9>("update_incident", &["-c", "API Service", "-m", "Still looking"]).unwrap();
         assert_eq!(
-            fake.calls(),
+            host.lines(),
             [
-                format!("GET {}", api("/status-page/components")),
-                format!("GET {}", api(&format!("/status-page/components/{API_ID}/status-changes"))),
-                format!("POST {}", api(&format!("/status-page/components/{API_ID}/change-status"))),
+                line("GET", "/status-page/components"),
+                line("GET", &format!("/status-page/components/{API_ID}/status-changes")),
+                line("POST", &format!("/status-page/components/{API_ID}/change-status")),
             ]
         );
         assert_eq!(
-            fake.body(2),
+            host.requests()[2].json(),
             json!({"status": "majorOutage", "propagateUp": false, "comment": "Still looking"})
         );
     }
@@ -115,23 +119,21 @@ mod tests {
     #[test]
     fn a_component_operational_itself_has_no_incident_to_update() {
         // Platform shows degradedPerformance in the tree because of a child, but has no history.
-        let platform = "11111111-1111-4111-8111-111111111111";
         let back = json!({"history": [{"previousStatus": "majorOutage", "newStatus": "operational"}]});
-        let fake =
-            FakeHost::scripted().reply(reply(200, r#"{"history": []}"#)).reply(reply(200, &back.to_string()));
-        let err = run(&fake, "update_incident", json!({"component": platform, "message": "x"})).unwrap_err();
+        let host = scripted().reply(ok(json!({"history": []}))).reply(ok(back));
+        let err = host.run::<Nobl9>("update_incident", &["-c", PLATFORM_ID, "-m", "x"]).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Failed);
         assert_eq!(
             err.message,
-            format!("no ongoing incident on `{platform}`: it is operational; use nobl9:create-incident")
+            format!("no ongoing incident on `{PLATFORM_ID}`: it is operational; use nobl9:create-incident")
         );
-        let err = run(&fake, "update_incident", json!({"component": DB_ID, "message": "x"})).unwrap_err();
+        let err = host.run::<Nobl9>("update_incident", &["-c", DB_ID, "-m", "x"]).unwrap_err();
         assert_eq!(
             err.message,
             format!("no ongoing incident on `{DB_ID}`: it is operational; use nobl9:create-incident")
         );
-        assert_eq!(fake.requests().len(), 2);
-        let err = run(&fake, "update_incident", json!({"component": DB_ID})).unwrap_err();
+        assert_eq!(host.requests().len(), 2);
+        let err = host.run::<Nobl9>("update_incident", &["-c", DB_ID]).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Usage);
     }
 }
