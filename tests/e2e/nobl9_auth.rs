@@ -204,8 +204,8 @@ fn profile_keys_and_the_keyring_supply_the_connection() {
     assert_eq!(requests(&server), [exchange(), bearer("GET /components", Value::Null)]);
     let run = w.run(&["config", "show", "--profile", "p"]);
     run.ok().stdout_has(&format!(
-        "nobl9:\n  base_url = {}  (profile `p`)\n  client_id = {DEMO_CLIENT_ID}  (profile `p`)\n  \
-         client_secret = ***  (profile `p`)\n  org = {DEMO_ORG}  (profile `p`)\n",
+        "nobl9:\n  base_url = {}  (profile p, key base_url)\n  client_id = {DEMO_CLIENT_ID}  (profile p, key client_id)\n  \
+         client_secret = ***  (profile p, key client_secret)\n  org = {DEMO_ORG}  (profile p, key org)\n",
         server.base_url()
     ));
     no_secrets(&run);
@@ -231,8 +231,9 @@ fn the_builtin_sandbox_profile_names_the_default_sandbox_port() {
     let w = bare();
     let run = w.run(&["config", "show", "--profile", "sandbox"]);
     run.ok().stdout_has("profile: sandbox (from --profile)\n").stdout_has(&format!(
-        "nobl9:\n  base_url = http://127.0.0.1:8787  (profile `sandbox`)\n  client_id = {DEMO_CLIENT_ID}  \
-         (profile `sandbox`)\n  client_secret = ***  (profile `sandbox`)\n  org = {DEMO_ORG}  (profile `sandbox`)\n"
+        "nobl9:\n  base_url = http://127.0.0.1:8787  (profile sandbox, key base_url)\n  client_id = {DEMO_CLIENT_ID}  \
+         (profile sandbox, key client_id)\n  client_secret = ***  (profile sandbox, key client_secret)\n  \
+         org = {DEMO_ORG}  (profile sandbox, key org)\n"
     ));
     no_secrets(&run);
     let run = w.run(&["config", "show", "--profile", "sandbox", "-f", "json"]);
@@ -241,10 +242,10 @@ fn the_builtin_sandbox_profile_names_the_default_sandbox_port() {
     assert_eq!(
         run.json()["settings"]["nobl9"],
         json!({
-            "base_url": {"value": "http://127.0.0.1:8787", "source": "profile `sandbox`"},
-            "client_id": {"value": DEMO_CLIENT_ID, "source": "profile `sandbox`"},
-            "client_secret": {"value": "***", "source": "profile `sandbox`"},
-            "org": {"value": DEMO_ORG, "source": "profile `sandbox`"},
+            "base_url": {"value": "http://127.0.0.1:8787", "source": "profile sandbox, key base_url"},
+            "client_id": {"value": DEMO_CLIENT_ID, "source": "profile sandbox, key client_id"},
+            "client_secret": {"value": "***", "source": "profile sandbox, key client_secret"},
+            "org": {"value": DEMO_ORG, "source": "profile sandbox, key org"},
         })
     );
 }
