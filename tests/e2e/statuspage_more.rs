@@ -120,6 +120,22 @@ fn the_token_comes_from_flag_env_dotenv_profile_or_keyring() {
 }
 
 #[test]
+fn a_token_stored_by_secrets_set_is_found_when_only_logname_names_the_user() {
+    // Issue 7: the plugin computed the user from USER/USERNAME only, so with only LOGNAME
+    // set `secrets set` stored the token where the plugin never looked.
+    let server = sandbox();
+    let w = world(&server).env("USER", "").env("LOGNAME", "only-logname");
+    w.run_with_stdin(&["secrets", "set", "statuspage-token"], &format!("{DEMO_TOKEN}\n")).ok();
+    server.control().clear_requests();
+    w.run(&["statuspage:list-pages"]).ok().never_shows(DEMO_TOKEN);
+    assert_eq!(authorizations(&server), [format!("OAuth {DEMO_TOKEN}")]);
+    // The same entry as naming the user with -ku.
+    server.control().clear_requests();
+    w.run(&["statuspage:list-pages", "-ku", "only-logname"]).ok();
+    assert_eq!(authorizations(&server), [format!("OAuth {DEMO_TOKEN}")]);
+}
+
+#[test]
 fn the_page_and_the_api_url_come_from_flag_env_or_profile() {
     let server = sandbox();
     let components = format!("GET /v1/pages/{DEMO_PAGE_ID}/components?page=1&per_page=100");
