@@ -193,17 +193,17 @@ fn the_builtin_sandbox_profile_points_at_port_8787() {
     run.ok()
         .never_shows(DEMO_TOKEN)
         .stdout_has("profile: sandbox (from --profile)\n")
-        .stdout_has("statuspage:\n  api_url = http://127.0.0.1:8787/v1  (profile `sandbox`)\n")
-        .stdout_has(&format!("  page = {DEMO_PAGE_ID}  (profile `sandbox`)\n"))
-        .stdout_has("  token = ***  (profile `sandbox`)\n");
+        .stdout_has("statuspage:\n  api_url = http://127.0.0.1:8787/v1  (profile sandbox, key api_url)\n")
+        .stdout_has(&format!("  page = {DEMO_PAGE_ID}  (profile sandbox, key page)\n"))
+        .stdout_has("  token = ***  (profile sandbox, key token)\n");
     let run = w.run(&["config", "show", "--profile", "sandbox", "-f", "json"]);
     run.ok().never_shows(DEMO_TOKEN);
     assert_eq!(
         run.json()["settings"]["statuspage"],
         json!({
-            "api_url": {"value": "http://127.0.0.1:8787/v1", "source": "profile `sandbox`"},
-            "page": {"value": DEMO_PAGE_ID, "source": "profile `sandbox`"},
-            "token": {"value": "***", "source": "profile `sandbox`"},
+            "api_url": {"value": "http://127.0.0.1:8787/v1", "source": "profile sandbox, key api_url"},
+            "page": {"value": DEMO_PAGE_ID, "source": "profile sandbox, key page"},
+            "token": {"value": "***", "source": "profile sandbox, key token"},
         })
     );
 }
