@@ -140,6 +140,16 @@ impl HttpRequest {
     pub fn sent_under_dry_run(&self) -> bool {
         self.dry_run_safe || matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
     }
+    /// Whether the request carries `secret` as its credential: in a secret header
+    /// (Authorization always) or a secret query parameter.
+    pub fn carries(&self, secret: &str) -> bool {
+        !secret.is_empty()
+            && (self.headers.iter().any(|(name, value)| {
+                (name.eq_ignore_ascii_case("authorization")
+                    || self.secret_headers.iter().any(|s| s.eq_ignore_ascii_case(name)))
+                    && value.contains(secret)
+            }) || (!self.secret_query.is_empty() && self.url.contains(secret)))
+    }
     /// The idempotency the host assumes when the plugin does not say.
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
@@ -381,7 +391,12 @@ pub fn provider_message(body: &str, secrets: &[String]) -> String {
                 .find_map(|k| e.get(k).and_then(text))
                 .or_else(|| text(e))
         };
+        let list = |errs: &Vec<Value>| {
+            let all: Vec<String> = errs.iter().filter_map(pick).collect();
+            (!all.is_empty()).then(|| all.join("; "))
+        };
         match (v.get("error"), v.get("errors"), v.get("message")) {
+            (Some(Value::Array(errs)), _, _) if list(errs).is_some() => list(errs),
             (Some(e), _, _) if pick(e).is_some() => pick(e),
             (_, Some(Value::Array(errs)), _) => {
                 let all: Vec<String> = errs.iter().filter_map(pick).collect();
@@ -448,6 +463,8 @@ mod tests {
             "POST /v1/pages/p/incidents: 422 Unprocessable Entity: bad status; t"
         );
         assert_eq!(HttpResponse::new(503, "").error(&req).kind, crate::ErrorKind::Unavailable);
+        let listed = HttpResponse::new(422, r#"{"error": ["name is blank", "status is invalid"]}"#);
+        assert!(listed.error(&req).message.ends_with(": name is blank; status is invalid"));
     }
 
     #[test]

@@ -59,13 +59,7 @@ impl Session<'_> {
 
     /// Where the credential `req` carries came from, if the host handed it out.
     fn credential_source(&self, req: &HttpRequest) -> Option<String> {
-        let handed_out = self.handed_out.borrow();
-        let carried = |secret: &SecretValue| {
-            req.headers.iter().any(|(name, value)| {
-                redact::is_secret_header(name, &req.secret_headers) && value.contains(&secret.value)
-            }) || (!req.secret_query.is_empty() && req.url.contains(&secret.value))
-        };
-        handed_out.iter().find(|s| carried(s)).map(|s| s.source.clone())
+        self.handed_out.borrow().iter().find(|s| req.carries(&s.value)).map(|s| s.source.clone())
     }
 }
 

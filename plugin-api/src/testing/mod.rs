@@ -136,6 +136,7 @@ pub struct TestHost {
     requests: RefCell<Vec<Recorded>>,
     logs: RefCell<Vec<(LogLevel, String)>>,
     secret_requests: RefCell<Vec<SecretRequest>>,
+    handed_out: RefCell<Vec<SecretValue>>,
     secrets: RefCell<Vec<String>>,
     args: RefCell<ResolvedArgs>,
 }
@@ -159,6 +160,7 @@ impl TestHost {
             requests: RefCell::default(),
             logs: RefCell::default(),
             secret_requests: RefCell::default(),
+            handed_out: RefCell::default(),
             secrets: RefCell::default(),
             args: RefCell::default(),
         }
@@ -299,6 +301,10 @@ impl TestHost {
         self.secret_requests.borrow().clone()
     }
 
+    fn credential_source(&self, req: &HttpRequest) -> Option<String> {
+        self.handed_out.borrow().iter().find(|s| req.carries(&s.value)).map(|s| s.source.clone())
+    }
+
     fn mask(&self, text: &str) -> String {
         let mut text = text.to_string();
         for secret in self.secrets.borrow().iter().filter(|s| !s.is_empty()) {
@@ -389,7 +395,11 @@ impl Services for TestHost {
         // No panic here: it would cross the services boundary.
         let next = self.replies.borrow_mut().pop_front();
         match next {
-            Some(Reply::Response(resp)) => Ok(resp),
+            Some(Reply::Response(mut resp)) => {
+                // As the host does: name where the credential the request carries came from.
+                resp.credential = resp.credential.or_else(|| self.credential_source(request));
+                Ok(resp)
+            }
             Some(Reply::Error(err)) => Err(err),
             Some(Reply::Dropped) if request.is_idempotent() => Err(Error::unavailable(format!(
                 "cannot reach {}: the connection was closed before an answer",
@@ -418,6 +428,7 @@ impl Services for TestHost {
         let found = resolve::resolve_secret(request, &self.args.borrow(), self)?;
         if let Some(secret) = &found {
             self.secrets.borrow_mut().push(secret.value.clone());
+            self.handed_out.borrow_mut().push(secret.clone());
         }
         Ok(found)
     }
