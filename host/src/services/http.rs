@@ -263,14 +263,18 @@ impl HttpEngine {
     }
 
     /// The fingerprint of the credential `req` carries, which its rate limit counts by: the
-    /// values of its secret headers (`Authorization` and the others of
-    /// [`redact::is_secret_header`]) and secret query parameters. Requests with none share
-    /// one anonymous window per budget.
+    /// values of `Authorization`, of the headers it declares secret and of its secret query
+    /// parameters (what [`HttpRequest::carries`] looks in). Requests with none share one
+    /// anonymous window per budget.
     fn credential(&self, req: &HttpRequest) -> Credential {
+        let credential_header = |name: &str| {
+            name.eq_ignore_ascii_case("authorization")
+                || req.secret_headers.iter().any(|s| s.eq_ignore_ascii_case(name))
+        };
         let mut parts: Vec<(String, String)> = req
             .headers
             .iter()
-            .filter(|(name, _)| redact::is_secret_header(name, &req.secret_headers))
+            .filter(|(name, _)| credential_header(name))
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         if !req.secret_query.is_empty()
@@ -521,8 +525,9 @@ mod tests {
             HttpRequest::get(url).header("Authorization", token).header("Accept", "application/json")
         };
         let a = engine.credential(&with("OAuth t1", url));
-        // Headers that are not secret, and query parameters not declared secret, do not count.
+        // Other headers (a cookie too), and query parameters not declared secret, do not count.
         assert_eq!(a, engine.credential(&with("OAuth t1", url).header("Accept-Language", "fr")));
+        assert_eq!(a, engine.credential(&with("OAuth t1", url).header("Cookie", "session=s1")));
         assert_eq!(a, engine.credential(&with("OAuth t1", "https://api.example/v1/x?page=3&key=k2")));
         assert_ne!(a, engine.credential(&with("OAuth t2", url)));
         // Declared secret: a header, a query parameter.
