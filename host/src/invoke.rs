@@ -1,82 +1,93 @@
 //! Running one plugin command: resolve its arguments, lend it the host's services, call it
 //! behind the panic guard, and collect what it returned and what `--dry-run` held back.
+//! Runs on a blocking thread of the engine's caller's runtime.
 
 use std::cell::RefCell;
 
-use clap::ArgMatches;
 use serde_json::{Map, Value};
-use statusctl_plugin_api::{CommandDecl, Error, ErrorKind, Invocation, Manifest, Output, abi::PluginModRef};
+use statusctl_plugin_api::resolve;
+use statusctl_plugin_api::{Error, ErrorKind, Invocation, Manifest, Output, abi::PluginModRef};
 
-use crate::cli::globals::{Format, GlobalOptions};
-use crate::cli::resolve;
+use crate::cli::globals::Format;
+use crate::engine::{InvokeOptions, Shared};
 use crate::error::HostError;
 use crate::services::Session;
-use crate::services::config::{ActiveProfile, Config};
 use crate::services::dry_run::{self, PlannedRequest};
-use crate::services::env::EnvView;
-use crate::services::http::HttpEngine;
 use crate::services::inputs::HostInputs;
-use crate::services::redact::Redactor;
-use crate::services::secrets::SecretStore;
+use crate::services::progress::CallControl;
 
-pub struct PluginCall<'a> {
+/// One call, as the engine hands it to a blocking thread.
+pub struct Call {
+    pub namespace: String,
+    pub command: String,
+    /// Values given by the caller, by argument id.
+    pub given: Map<String, Value>,
+    pub options: InvokeOptions,
+    pub control: CallControl,
     pub module: PluginModRef,
-    pub manifest: &'a Manifest,
-    pub decl: &'a CommandDecl,
-    pub matches: &'a ArgMatches,
-    pub globals: &'a GlobalOptions,
-    pub env: &'a EnvView,
-    pub config: &'a Config,
-    pub profile: Option<&'a ActiveProfile>,
-    pub http: &'a HttpEngine,
-    pub redactor: &'a Redactor,
-    pub host_name: &'a str,
 }
 
 /// What a plugin command produced.
+#[derive(Debug, Clone)]
 pub enum Produced {
     Output(Output),
     /// `--dry-run` stopped before these requests.
     Planned(Vec<PlannedRequest>),
 }
 
-pub fn run(call: PluginCall<'_>) -> Result<Produced, HostError> {
+pub fn run(shared: &Shared, runtime: &tokio::runtime::Handle, call: Call) -> Result<Produced, HostError> {
+    let (_, manifest) = shared
+        .registry
+        .plugin(&call.namespace)
+        .ok_or_else(|| HostError::Internal(format!("no plugin for {}", call.namespace)))?;
+    let decl = manifest
+        .find(&call.command)
+        .ok_or_else(|| HostError::Internal(format!("no command {}:{}", call.namespace, call.command)))?;
+    resolve::check_given(decl, &call.given).map_err(HostError::Plugin)?;
+    let profile =
+        match call.options.profile.clone().or_else(|| shared.config.default_profile().map(String::from)) {
+            Some(name) if !shared.config.has_profile(&name) => {
+                return Err(HostError::Config(format!(
+                    "profile `{name}` is not defined in {}",
+                    shared.config.path_text()
+                )));
+            }
+            other => other,
+        };
     let settings =
-        call.profile.map(|p| call.config.settings(&p.name, &call.manifest.namespace)).unwrap_or_default();
-    let store = SecretStore::from_process_env();
+        profile.as_ref().map(|p| shared.config.settings(p, &manifest.namespace)).unwrap_or_default();
     let inputs = HostInputs {
-        env: call.env,
-        profile: call.profile.map(|p| (p.name.as_str(), &settings)),
-        store: &store,
+        env: &shared.env,
+        profile: profile.as_deref().map(|p| (p, &settings)),
+        store: &shared.store,
     };
-    let resolved = resolve::resolve(call.decl, call.matches, &inputs)?;
+    let resolved = resolve::resolve_args(decl, &call.given, &inputs).map_err(HostError::Plugin)?;
     for secret in &resolved.secrets {
-        call.redactor.add(secret);
+        shared.redactor.add(secret);
     }
     let invocation = Invocation {
-        command: call.decl.name.clone(),
+        command: decl.name.clone(),
         args: statusctl_plugin_api::Args(resolved.values.clone()),
-        format: match call.globals.format {
-            Format::Json => "json".into(),
-            Format::Text => "text".into(),
-        },
-        dry_run: call.globals.dry_run,
-        verbosity: call.globals.verbosity,
-        profile: call.profile.map(|p| p.name.clone()),
-        settings: without_secrets(&settings, call.manifest),
-        host_name: call.host_name.to_string(),
+        format: call.options.format.clone(),
+        dry_run: call.options.dry_run,
+        verbosity: call.options.verbosity,
+        profile: profile.clone(),
+        settings: without_secrets(&settings, manifest),
+        host_name: shared.identity.name.clone(),
     };
     let session = Session {
-        namespace: call.manifest.namespace.clone(),
-        env: call.env,
+        namespace: manifest.namespace.clone(),
+        env: &shared.env,
         settings,
-        profile: call.profile.map(|p| p.name.clone()),
+        profile,
         args: resolved,
-        redactor: call.redactor.clone(),
-        dry_run: call.globals.dry_run,
+        redactor: shared.redactor.clone(),
+        dry_run: call.options.dry_run,
         planned: RefCell::new(Vec::new()),
-        http: call.http,
-        store,
+        http: &shared.http,
+        runtime,
+        control: call.control,
+        store: &shared.store,
         handed_out: RefCell::new(Vec::new()),
     };
     let json = serde_json::to_string(&invocation).map_err(|e| HostError::Internal(e.to_string()))?;
@@ -89,17 +100,14 @@ pub fn run(call: PluginCall<'_>) -> Result<Produced, HostError> {
     }
     match result.into_result() {
         Ok(text) => serde_json::from_str::<Output>(&text).map(Produced::Output).map_err(|e| {
-            HostError::Internal(format!(
-                "plugin `{}` returned a malformed result: {e}",
-                call.manifest.namespace
-            ))
+            HostError::Internal(format!("plugin `{}` returned a malformed result: {e}", manifest.namespace))
         }),
         Err(abi_err) => {
             let err = Error::from_abi(&abi_err);
             if err.kind == ErrorKind::Internal && err.message.starts_with("panicked") {
                 return Err(HostError::Plugin(Error::internal(format!(
                     "plugin `{}` {} (command {}:{}); this is a bug in the plugin",
-                    call.manifest.namespace, err.message, call.manifest.namespace, call.decl.name
+                    manifest.namespace, err.message, manifest.namespace, decl.name
                 ))));
             }
             Err(HostError::Plugin(err))

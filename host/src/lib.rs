@@ -12,6 +12,7 @@
 mod builtins;
 mod cli;
 mod discovery;
+mod engine;
 mod error;
 mod exit_code;
 mod fs_atomic;
@@ -23,11 +24,17 @@ mod registry;
 mod security;
 mod services;
 mod settings;
+mod stages;
 
 pub use builtins::{Builtin, Context, Handler};
 /// clap, as the host uses it (for embedders' built-in commands).
 pub use clap;
+pub use engine::{Engine, InvokeOptions, Invoked};
 pub use error::HostError;
 pub use exit_code::ExitCode;
-pub use host::{Host, HostBuilder, Outcome};
+pub use host::{CallStartHook, EngineOptions, Host, HostBuilder, Outcome};
+pub use services::dry_run::PlannedRequest;
+pub use services::progress::{CancellationToken, Progress, ProgressSink};
 pub use statusctl_plugin_api::Output;
+/// tokio, as the host uses it (engines are driven from tokio runtimes).
+pub use tokio;

@@ -171,6 +171,42 @@ pub fn check_endpoint(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks values given by argument id (by an API caller rather than a command-line parser):
+/// every id is declared, and every value has its argument's shape, type and choices.
+pub fn check_given(decl: &CommandDecl, given: &Map<String, Value>) -> Result<(), Error> {
+    for (id, value) in given {
+        let arg = decl
+            .args
+            .iter()
+            .find(|a| &a.id == id)
+            .ok_or_else(|| Error::usage(format!("{} has no argument `{id}`", decl.name)))?;
+        let flag = display_name(arg);
+        let source = Source::Flag(flag.clone());
+        let one = |v: &Value| match v {
+            Value::String(s) => scalar(arg, s, &flag, &source).map(|_| ()),
+            Value::Number(n) if arg.value_type == ValueType::Integer && n.is_i64() => Ok(()),
+            _ => Err(Error::usage(format!("{flag}: expected {}", expected(arg)))),
+        };
+        match (arg.kind, value) {
+            (ArgKind::Flag, Value::Bool(_)) => {}
+            (ArgKind::Flag, _) => return Err(Error::usage(format!("{flag}: expected true or false"))),
+            (ArgKind::List, Value::Array(items)) => items.iter().try_for_each(one)?,
+            (ArgKind::List, _) => {
+                return Err(Error::usage(format!("{flag}: expected a list of {}", expected(arg))));
+            }
+            (_, v) => one(v)?,
+        }
+    }
+    Ok(())
+}
+
+fn expected(arg: &ArgDecl) -> &'static str {
+    match arg.value_type {
+        ValueType::Integer if arg.choices.is_empty() => "whole numbers",
+        _ => "text",
+    }
+}
+
 /// Walks a secret's chain. The answer's `source` names where it was found; a file that
 /// cannot be read is a configuration error naming the file (never its contents).
 pub fn resolve_secret(
@@ -413,6 +449,25 @@ mod tests {
             (crate::ErrorKind::Config, true)
         );
         assert!(check_endpoint("http://127.0.0.1:8787/v1").is_ok() && check_endpoint("").is_err());
+    }
+
+    #[test]
+    fn values_given_by_id_are_checked_like_a_command_line() {
+        let decl = decl().arg(ArgDecl::list("tags").choices(&["a", "b"]));
+        let ok: Map<String, Value> =
+            serde_json::from_str(r#"{"n": 3, "yes": true, "tags": ["a"], "page": "p"}"#).unwrap();
+        assert_eq!(check_given(&decl, &ok), Ok(()));
+        for bad in [
+            r#"{"nope": 1}"#,
+            r#"{"n": "x"}"#,
+            r#"{"yes": "true"}"#,
+            r#"{"tags": ["c"]}"#,
+            r#"{"tags": "a"}"#,
+            r#"{"page": 5}"#,
+        ] {
+            let given: Map<String, Value> = serde_json::from_str(bad).unwrap();
+            assert_eq!(check_given(&decl, &given).unwrap_err().kind, crate::ErrorKind::Usage, "{bad}");
+        }
     }
 
     #[test]

@@ -9,7 +9,6 @@ use super::Context;
 use crate::error::HostError;
 use crate::services::inputs::HostInputs;
 use crate::services::redact::MASK;
-use crate::services::secrets::SecretStore;
 
 pub fn command() -> Command {
     Command::new("show").about("Print the effective settings and where each comes from (secrets masked)")
@@ -29,11 +28,10 @@ pub fn run(_m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         let settings =
             active.as_ref().map(|p| config.settings(&p.name, &manifest.namespace)).unwrap_or_default();
         let entry = namespaces.entry(manifest.namespace.clone()).or_default();
-        let store = SecretStore::from_process_env();
         let inputs = HostInputs {
             env: cx.env,
             profile: active.as_ref().map(|p| (p.name.as_str(), &settings)),
-            store: &store,
+            store: cx.store,
         };
         for arg in manifest.commands.iter().flat_map(|c| &c.args) {
             if entry.contains_key(&arg.id) || (arg.env.is_none() && !arg.from_profile) {

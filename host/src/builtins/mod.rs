@@ -25,6 +25,8 @@ pub struct Context<'a> {
     pub globals: &'a GlobalOptions,
     pub registry: &'a Registry,
     pub env: &'a EnvView,
+    /// Where keyring secrets live (the OS keyring, or the test store the binary wires).
+    pub store: &'a crate::services::secrets::SecretStore,
     pub user_plugin_dir: Option<&'a PathBuf>,
     pub config_path: Option<&'a PathBuf>,
     /// The environment variable prefix (`STATUSCTL`).

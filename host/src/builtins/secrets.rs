@@ -48,7 +48,7 @@ pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let (sub, m) = m.subcommand().ok_or_else(|| HostError::Usage("missing secrets subcommand".into()))?;
     let service = m.get_one::<String>("service").cloned().unwrap_or_default();
     let user = m.get_one::<String>("user").cloned().unwrap_or_else(login_name);
-    let store = SecretStore::from_process_env();
+    let store = cx.store;
     let store_err = |e: crate::services::secrets::StoreError| {
         HostError::Config(format!("cannot use {}: {e}", store.describe()))
     };
@@ -57,7 +57,7 @@ pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
             let secret = read_secret(&service, &user)?;
             store
                 .set_verified(&service, &user, &secret)
-                .map_err(|e| not_stored(&store, &service, &user, &e, cx))?;
+                .map_err(|e| not_stored(store, &service, &user, &e, cx))?;
             Ok(said(
                 format!("stored the secret for {service} (user {user}) in {}", store.describe()),
                 json!({"service": service, "user": user, "stored": true}),
@@ -77,7 +77,7 @@ pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
             // the keyring entry.
             let mut request = SecretRequest::new(&service).keyring(&service, &user);
             request.env = m.get_many::<String>("env").into_iter().flatten().cloned().collect();
-            let inputs = HostInputs { env: cx.env, profile: None, store: &store };
+            let inputs = HostInputs { env: cx.env, profile: None, store };
             match resolve::resolve_secret(&request, &ResolvedArgs::default(), &inputs)
                 .map_err(HostError::Plugin)?
             {

@@ -1,6 +1,7 @@
 //! The command line, assembled at run time from built-ins and plugin manifests.
 
 pub mod argv;
+pub mod errors;
 pub mod globals;
 pub mod plugin_command;
 pub mod resolve;
@@ -18,15 +19,24 @@ pub struct Identity {
     pub about: String,
 }
 
+/// Which plugin commands get their arguments: all of them (completion scripts), or only
+/// those the command line names (the others are listed by name; building clap arguments
+/// for every command of every plugin would cost each run, `--help` included, milliseconds).
+#[derive(Clone, Copy)]
+pub enum Tree<'a> {
+    Complete,
+    For(&'a [String]),
+}
+
 /// The whole tree. Plugin commands are hidden from clap's own listing (the root help
-/// groups them by namespace instead) unless `for_completion`, since completion scripts
-/// skip hidden commands.
+/// groups them by namespace instead) unless complete, since completion scripts skip
+/// hidden commands.
 pub fn root(
     identity: &Identity,
     builtins: Vec<Command>,
     registry: &Registry,
     color: bool,
-    for_completion: bool,
+    tree: Tree<'_>,
 ) -> Command {
     let version = format!("{} (plugin-api {})", identity.version, statusctl_plugin_api::API_VERSION);
     let mut cmd = Command::new(identity.name.clone())
@@ -45,8 +55,14 @@ pub fn root(
     cmd = if color { cmd.styles(Styles::styled()) } else { cmd.color(clap::ColorChoice::Never) };
     for (_, manifest) in registry.active() {
         for decl in &manifest.commands {
-            let sub = plugin_command::command(manifest, decl, for_completion).infer_long_args(true);
-            cmd = cmd.subcommand(if for_completion { sub.hide(false) } else { sub });
+            let sub = match tree {
+                Tree::Complete => plugin_command::command(manifest, decl, true).hide(false),
+                Tree::For(argv) if plugin_command::named_in(manifest, decl, argv) => {
+                    plugin_command::command(manifest, decl, false)
+                }
+                Tree::For(_) => plugin_command::name_only(manifest, decl),
+            };
+            cmd = cmd.subcommand(sub.infer_long_args(true));
         }
     }
     cmd

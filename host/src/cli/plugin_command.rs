@@ -3,23 +3,44 @@
 
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, ValueHint, value_parser};
-use statusctl_plugin_api::{ArgDecl, ArgKind, CommandDecl, Manifest, ValueType};
+use statusctl_plugin_api::{ArgDecl, ArgKind, CommandDecl, Effect, Manifest, ValueType};
+
+/// Whether argv names `namespace:command` (in either spelling) anywhere.
+pub fn named_in(manifest: &Manifest, decl: &CommandDecl, argv: &[String]) -> bool {
+    argv.iter().any(|word| {
+        word.split_once(':').is_some_and(|(ns, name)| {
+            ns.replace('-', "_") == manifest.namespace && name.replace('-', "_") == decl.name
+        })
+    })
+}
+
+/// The command by name only, hidden: enough for listing, routing and did-you-mean.
+pub fn name_only(manifest: &Manifest, decl: &CommandDecl) -> Command {
+    let cmd = Command::new(format!("{}:{}", manifest.namespace, decl.name)).hide(true);
+    let dashed = decl.name.replace('_', "-");
+    if dashed != decl.name { cmd.alias(format!("{}:{dashed}", manifest.namespace)) } else { cmd }
+}
 
 /// The clap command for `namespace:command`. Completion scripts offer hidden commands (they
 /// are hidden only from the root listing) but never hidden arguments.
 pub fn command(manifest: &Manifest, decl: &CommandDecl, for_completion: bool) -> Command {
-    let mut cmd =
-        Command::new(format!("{}:{}", manifest.namespace, decl.name)).about(decl.about.clone()).hide(true);
+    let mut cmd = name_only(manifest, decl).about(decl.about.clone());
     if let Some(long) = &decl.long_about {
         cmd = cmd.long_about(long.clone());
     }
-    let dashed = decl.name.replace('_', "-");
-    if dashed != decl.name {
-        cmd = cmd.alias(format!("{}:{dashed}", manifest.namespace));
-    }
     let mut after = Vec::new();
-    if decl.mutating {
-        after.push("Changes something at the provider; --dry-run shows the requests instead.".to_string());
+    match decl.effect {
+        Some(Effect::Destroys) => {
+            after.push("Deletes something at the provider; --dry-run shows the requests instead.".to_string())
+        }
+        Some(Effect::Changes) => {
+            after.push("Changes something at the provider; --dry-run shows the requests instead.".to_string())
+        }
+        // Plugins built before effects were declared say `mutating`.
+        None if decl.mutating => {
+            after.push("Changes something at the provider; --dry-run shows the requests instead.".to_string())
+        }
+        _ => {}
     }
     if !decl.examples.is_empty() {
         after.push(format!(

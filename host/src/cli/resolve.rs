@@ -1,26 +1,19 @@
-//! Each argument's value: what the command line gave (read from clap's matches), completed
-//! by the one resolution function of the SDK (environment, profile, default).
+//! What the command line gave each argument, read from clap's matches; the engine completes
+//! it with the SDK's one resolution function (environment, profile, default).
 
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde_json::{Map, Value};
-use statusctl_plugin_api::resolve::{self, Inputs, ResolvedArgs};
 use statusctl_plugin_api::{ArgDecl, ArgKind, CommandDecl, ValueType};
 
-use crate::error::HostError;
-
-pub fn resolve(
-    decl: &CommandDecl,
-    matches: &ArgMatches,
-    inputs: &dyn Inputs,
-) -> Result<ResolvedArgs, HostError> {
-    let given: Map<String, Value> = decl
-        .args
+/// The values typed on the command line, by argument id (defaults and the environment are
+/// the engine's to add).
+pub fn given(decl: &CommandDecl, matches: &ArgMatches) -> Map<String, Value> {
+    decl.args
         .iter()
         .filter(|arg| matches.value_source(&arg.id) == Some(ValueSource::CommandLine))
         .map(|arg| (arg.id.clone(), from_matches(arg, matches)))
-        .collect();
-    resolve::resolve_args(decl, &given, inputs).map_err(HostError::Plugin)
+        .collect()
 }
 
 fn from_matches(arg: &ArgDecl, m: &ArgMatches) -> Value {

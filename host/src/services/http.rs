@@ -5,89 +5,38 @@
 
 mod tls;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use statusctl_plugin_api::{Error, ErrorKind, HttpRequest, HttpResponse};
 
 use super::clock::Clock;
 use super::pacing::{Credential, Pacer};
+use super::progress::{CallControl, Progress};
 use super::redact::{self, Redactor};
-use super::wait::{Waiter, human};
+use super::wait::human;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Settings from global flags.
+/// Settings for the engine's life.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
-    /// The longest the host waits on backoff and `Retry-After`, in all, before giving up.
-    pub max_wait: Duration,
     /// Extra CA certificates (PEM).
     pub ca_files: Vec<PathBuf>,
     pub user_agent: String,
 }
 
+/// The host's HTTP client, shared by every call of a long-lived host: clients, roots and
+/// pacing windows are kept across calls, which may run concurrently.
 pub struct HttpEngine {
     settings: HttpSettings,
     clock: Clock,
-    runtime: RefCell<Option<tokio::runtime::Runtime>>,
-    clients: RefCell<HashMap<(bool, bool), reqwest::Client>>,
+    clients: Mutex<HashMap<(bool, bool), reqwest::Client>>,
     roots: tls::Roots,
-    pacer: RefCell<Pacer>,
-    waiter: Waiter,
-    interrupts: Interrupts,
-}
-
-/// Ctrl-C, once the host has taken it over (at the first request). The listener is kept for
-/// the whole run, so a Ctrl-C pressed between two requests is not lost: the next request
-/// is then not sent at all.
-#[derive(Default)]
-struct Interrupts {
-    // An async mutex: the listener stays borrowed while a request is awaited.
-    #[cfg(unix)]
-    listener: tokio::sync::Mutex<Option<tokio::signal::unix::Signal>>,
-}
-
-impl Interrupts {
-    /// Whether Ctrl-C was pressed since the last look (must run inside the runtime).
-    #[cfg(unix)]
-    async fn pending(&self) -> bool {
-        let mut listener = self.listener.lock().await;
-        if listener.is_none() {
-            *listener = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
-        }
-        let Some(listener) = listener.as_mut() else { return false };
-        tokio::select! {
-            biased;
-            _ = listener.recv() => true,
-            _ = std::future::ready(()) => false,
-        }
-    }
-
-    /// Resolves when Ctrl-C is pressed.
-    #[cfg(unix)]
-    async fn wait(&self) {
-        let mut listener = self.listener.lock().await;
-        match listener.as_mut() {
-            Some(listener) => {
-                listener.recv().await;
-            }
-            None => std::future::pending().await,
-        }
-    }
-
-    #[cfg(not(unix))]
-    async fn pending(&self) -> bool {
-        false
-    }
-
-    #[cfg(not(unix))]
-    async fn wait(&self) {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    pacer: Mutex<Pacer>,
 }
 
 /// What one attempt gave.
@@ -100,46 +49,74 @@ enum Attempt {
 }
 
 impl HttpEngine {
-    pub fn new(settings: HttpSettings, clock: Clock, waiter: Waiter) -> Self {
+    pub fn new(settings: HttpSettings, clock: Clock) -> Self {
         Self {
             roots: tls::Roots::new(settings.ca_files.clone()),
             settings,
             clock,
-            runtime: RefCell::new(None),
-            clients: RefCell::new(HashMap::new()),
-            pacer: RefCell::new(Pacer::default()),
-            waiter,
-            interrupts: Interrupts::default(),
+            clients: Mutex::new(HashMap::new()),
+            pacer: Mutex::new(Pacer::default()),
         }
     }
 
-    /// Sends `req` with retries. Blocks the calling thread (plugins are called outside any
-    /// async context, so the host can drive its own runtime here).
-    pub fn send(&self, req: &HttpRequest, redactor: &Redactor) -> Result<HttpResponse, Error> {
-        let mut runtime = self.runtime.borrow_mut();
-        if runtime.is_none() {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
-            *runtime = Some(rt);
+    /// Sends `req` with retries, within the call's deadline; a cancelled call sends nothing
+    /// more and stops waiting at once.
+    pub async fn send(
+        &self,
+        req: &HttpRequest,
+        redactor: &Redactor,
+        control: &CallControl,
+    ) -> Result<HttpResponse, Error> {
+        if control.cancel.is_cancelled() {
+            return Err(Error::new(ErrorKind::Interrupted, "interrupted before the next request was sent"));
         }
-        let rt = runtime.as_ref().expect("runtime was just created");
-        rt.block_on(async {
-            if self.interrupts.pending().await {
-                return Err(Error::new(
-                    ErrorKind::Interrupted,
-                    "interrupted before the next request was sent",
-                ));
+        let deadline = async {
+            match control.deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
             }
+        };
+        tokio::select! {
+            result = self.send_with_retries(req, redactor, control) => result,
+            _ = control.cancel.cancelled() => Err(interrupted(req, redactor)),
+            _ = deadline => Err(past_deadline(req, redactor)),
+        }
+    }
+
+    /// Waits `duration` (scaled by the clock), reporting progress; gives up at once when the
+    /// wait would end after the deadline.
+    async fn wait(&self, control: &CallControl, duration: Duration, reason: &str) -> Result<(), String> {
+        if let Some(left) = control.time_left()
+            && self.clock.real(duration) > left
+        {
+            return Err(format!("waiting {} more would pass the deadline", human(duration)));
+        }
+        if control.progress.is_none() {
+            tracing::debug!("waiting {} ({reason})", human(duration));
+            self.clock.sleep(duration).await;
+            return Ok(());
+        }
+        let end = self.clock.now() + duration;
+        let sleep = self.clock.sleep(duration);
+        tokio::pin!(sleep);
+        loop {
+            let left = end.saturating_sub(self.clock.now());
+            control.report(Progress::Waiting { total: duration, left, reason: reason.to_string() });
             tokio::select! {
-                result = self.send_with_retries(req, redactor) => result,
-                _ = self.interrupts.wait() => Err(interrupted(req, redactor)),
+                _ = &mut sleep => break,
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             }
-        })
+        }
+        control.report(Progress::Waited);
+        Ok(())
     }
 
-    async fn send_with_retries(&self, req: &HttpRequest, redactor: &Redactor) -> Result<HttpResponse, Error> {
+    async fn send_with_retries(
+        &self,
+        req: &HttpRequest,
+        redactor: &Redactor,
+        control: &CallControl,
+    ) -> Result<HttpResponse, Error> {
         let shown_url = redact::url(&req.url, &req.secret_query, redactor);
         // A client that cannot be built (a bad --ca-file) is a configuration problem that
         // no retry fixes.
@@ -153,9 +130,11 @@ impl HttpEngine {
         loop {
             attempt += 1;
             if let (Some(limit), Some(credential)) = (&req.rate_limit, credential) {
-                let wait = self.pacer.borrow_mut().reserve(limit, credential, self.clock.now());
+                let wait = self.pacer().reserve(limit, credential, self.clock.now());
                 if !wait.is_zero() {
-                    self.waiter.wait(&self.clock, wait, &format!("rate limit `{}`", limit.key)).await;
+                    self.wait(control, wait, &format!("rate limit `{}`", limit.key)).await.map_err(
+                        |why| Error::unavailable(format!("gave up on {} {shown_url}: {why}", req.method)),
+                    )?;
                 }
             }
             let started = Instant::now();
@@ -178,7 +157,7 @@ impl HttpEngine {
                             && let (Some(limit), Some(credential), Some(wait)) =
                                 (&req.rate_limit, credential, retry_after)
                         {
-                            self.pacer.borrow_mut().penalize(limit, credential, wait, self.clock.now());
+                            self.pacer().penalize(limit, credential, wait, self.clock.now());
                         }
                         let why = match retry_after {
                             Some(_) => {
@@ -208,19 +187,22 @@ impl HttpEngine {
             let Some((wait, why, status)) = retry_in else {
                 return finish(outcome, attempt, req, &shown_url);
             };
-            if waited.saturating_add(wait) > self.settings.max_wait {
-                let mut err = Error::unavailable(format!(
-                    "gave up on {} {shown_url}: {why}; waiting {} more would pass --max-wait {}",
-                    req.method,
-                    human(wait),
-                    human(self.settings.max_wait)
-                ));
+            let give_up = |because: String| {
+                let mut err =
+                    Error::unavailable(format!("gave up on {} {shown_url}: {why}; {because}", req.method));
                 err.http_status = status;
-                return Err(err);
+                err
+            };
+            if waited.saturating_add(wait) > control.max_wait {
+                return Err(give_up(format!(
+                    "waiting {} more would pass --max-wait {}",
+                    human(wait),
+                    human(control.max_wait)
+                )));
             }
             waited += wait;
             let reason = format!("{why}, retry {}/{}", attempt + 1, max_attempts);
-            self.waiter.wait(&self.clock, wait, &reason).await;
+            self.wait(control, wait, &reason).await.map_err(give_up)?;
         }
     }
 
@@ -287,14 +269,15 @@ impl HttpEngine {
                     .map(|(name, value)| (format!("?{name}"), value.into_owned())),
             );
         }
-        self.pacer.borrow().credential(parts.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        self.pacer().credential(parts.iter().map(|(n, v)| (n.as_str(), v.as_str())))
     }
 
     /// One client per (https, verification off). A plain-http client reads no certificate.
     fn client(&self, url: &str, insecure: bool) -> Result<reqwest::Client, String> {
         let https = url.starts_with("https:");
         let insecure = https && insecure;
-        if let Some(client) = self.clients.borrow().get(&(https, insecure)) {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = clients.get(&(https, insecure)) {
             return Ok(client.clone());
         }
         // reqwest is built without a default crypto provider (ring builds faster and needs
@@ -308,8 +291,12 @@ impl HttpEngine {
         }
         let builder = self.roots.configure(builder, https, insecure)?;
         let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", describe(e)))?;
-        self.clients.borrow_mut().insert((https, insecure), client.clone());
+        clients.insert((https, insecure), client.clone());
         Ok(client)
+    }
+
+    fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        self.pacer.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -341,6 +328,24 @@ fn finish(
             Err(err)
         }
     }
+}
+
+fn past_deadline(req: &HttpRequest, redactor: &Redactor) -> Error {
+    let url = redact::url(&req.url, &req.secret_query, redactor);
+    let (kind, mut message) = if req.is_idempotent() {
+        (ErrorKind::Unavailable, format!("the deadline passed during {} {url}", req.method))
+    } else {
+        (
+            ErrorKind::OutcomeUnknown,
+            format!("the deadline passed: the outcome of {} {url} is unknown", req.method),
+        )
+    };
+    if let Some(id) = &req.request_id {
+        message.push_str(&format!(" (request id {id})"));
+    }
+    let mut err = Error::new(kind, message);
+    err.request_id = req.request_id.clone();
+    err
 }
 
 fn interrupted(req: &HttpRequest, redactor: &Redactor) -> Error {
@@ -429,8 +434,14 @@ mod tests {
     }
 
     fn engine(ca_files: Vec<PathBuf>) -> HttpEngine {
-        let settings = HttpSettings { max_wait: Duration::ZERO, ca_files, user_agent: "test/0".into() };
-        HttpEngine::new(settings, Clock::default(), Waiter { visible: false })
+        HttpEngine::new(HttpSettings { ca_files, user_agent: "test/0".into() }, Clock::default())
+    }
+
+    /// Sends on a runtime of its own, as a plugin's call does.
+    fn send(engine: &HttpEngine, req: &HttpRequest, redactor: &Redactor) -> Result<HttpResponse, Error> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let control = CallControl { max_wait: Duration::ZERO, ..CallControl::default() };
+        rt.block_on(engine.send(req, redactor, &control))
     }
 
     fn testdata(file: &str) -> PathBuf {
@@ -486,13 +497,13 @@ mod tests {
         let get = HttpRequest::get(&url).retry(RetryPolicy::none());
         let redactor = Redactor::default();
         // The test CA is in no system store: refused, and not retried.
-        let err = engine(Vec::new()).send(&get, &redactor).unwrap_err();
+        let err = send(&engine(Vec::new()), &get, &redactor).unwrap_err();
         assert!(err.message.contains("certificate"), "{}", err.message);
         // Trusted through --ca-file.
-        let resp = engine(vec![testdata("ca.pem")]).send(&get, &redactor).unwrap();
+        let resp = send(&engine(vec![testdata("ca.pem")]), &get, &redactor).unwrap();
         assert_eq!((resp.status, resp.body.as_str()), (200, "ok"));
         // Not checked at all with --ignore-ssl.
-        let resp = engine(Vec::new()).send(&get.clone().insecure_tls(true), &redactor).unwrap();
+        let resp = send(&engine(Vec::new()), &get.clone().insecure_tls(true), &redactor).unwrap();
         assert_eq!(resp.status, 200);
     }
 
@@ -509,11 +520,12 @@ mod tests {
         });
         // Even a CA file that does not exist is never opened.
         let engine = engine(vec![testdata("missing.pem")]);
-        let resp = engine.send(&HttpRequest::get(&url), &Redactor::default()).unwrap();
+        let resp = send(&engine, &HttpRequest::get(&url), &Redactor::default()).unwrap();
         assert_eq!(resp.status, 200);
         assert!(!engine.roots.loaded());
         // https needs it, and says so before sending anything.
-        let err = engine.send(&HttpRequest::get("https://127.0.0.1:9/x"), &Redactor::default()).unwrap_err();
+        let err =
+            send(&engine, &HttpRequest::get("https://127.0.0.1:9/x"), &Redactor::default()).unwrap_err();
         assert!(err.message.starts_with("cannot read CA file "), "{}", err.message);
     }
 

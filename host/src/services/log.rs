@@ -2,6 +2,7 @@
 //! `-q`/`-v`/`-vv`, and every line scrubbed of known secrets before it is written.
 
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::Layer;
@@ -22,9 +23,23 @@ pub fn level_for(verbosity: i8) -> Level {
     }
 }
 
-/// Builds the subscriber for one run (installed with `tracing::subscriber::set_default`,
-/// so embedders running several hosts keep them apart).
-pub fn subscriber(verbosity: i8, color: bool, redactor: Redactor) -> impl Subscriber + Send + Sync {
+/// Where log lines go.
+#[derive(Clone)]
+pub enum LogTarget {
+    /// Written as they happen (a terminal front end).
+    Stderr,
+    /// Collected, for the front end to show (the library's default).
+    Buffer(Arc<Mutex<String>>),
+}
+
+/// Builds the subscriber for one run (installed for the run only, so embedders running
+/// several hosts keep them apart).
+pub fn subscriber(
+    verbosity: i8,
+    color: bool,
+    redactor: Redactor,
+    target: LogTarget,
+) -> impl Subscriber + Send + Sync {
     use tracing_subscriber::layer::SubscriberExt;
     // The host's own lines follow the verbosity; the libraries underneath (hyper, reqwest,
     // rustls) only speak up for warnings, or at debug level with -vv.
@@ -33,7 +48,7 @@ pub fn subscriber(verbosity: i8, color: bool, redactor: Redactor) -> impl Subscr
         .with_target(env!("CARGO_CRATE_NAME"), level_for(verbosity))
         .with_default(libraries.min(level_for(verbosity)));
     let layer = tracing_subscriber::fmt::layer()
-        .with_writer(ScrubbingStderr(redactor))
+        .with_writer(ScrubbingWriter { redactor, target })
         .event_format(CliFormat { color })
         .with_filter(filter);
     tracing_subscriber::registry().with(layer)
@@ -71,18 +86,22 @@ where
     }
 }
 
-/// Stderr, with known secrets scrubbed from each formatted line.
-struct ScrubbingStderr(Redactor);
+/// The target, with known secrets scrubbed from each formatted line.
+struct ScrubbingWriter {
+    redactor: Redactor,
+    target: LogTarget,
+}
 
-impl<'a> MakeWriter<'a> for ScrubbingStderr {
+impl<'a> MakeWriter<'a> for ScrubbingWriter {
     type Writer = ScrubbedLine;
     fn make_writer(&'a self) -> Self::Writer {
-        ScrubbedLine { redactor: self.0.clone(), buffer: Vec::new() }
+        ScrubbedLine { redactor: self.redactor.clone(), target: self.target.clone(), buffer: Vec::new() }
     }
 }
 
 struct ScrubbedLine {
     redactor: Redactor,
+    target: LogTarget,
     buffer: Vec<u8>,
 }
 
@@ -99,6 +118,12 @@ impl Write for ScrubbedLine {
 impl Drop for ScrubbedLine {
     fn drop(&mut self) {
         let text = String::from_utf8_lossy(&self.buffer);
-        let _ = std::io::stderr().lock().write_all(self.redactor.scrub(&text).as_bytes());
+        let line = self.redactor.scrub(&text);
+        match &self.target {
+            LogTarget::Stderr => {
+                let _ = std::io::stderr().lock().write_all(line.as_bytes());
+            }
+            LogTarget::Buffer(buffer) => buffer.lock().unwrap_or_else(|e| e.into_inner()).push_str(&line),
+        }
     }
 }

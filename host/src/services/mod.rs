@@ -9,6 +9,7 @@ pub mod http;
 pub mod inputs;
 pub mod log;
 pub mod pacing;
+pub mod progress;
 pub mod redact;
 pub mod secrets;
 pub mod wait;
@@ -26,6 +27,7 @@ use self::dry_run::PlannedRequest;
 use self::env::EnvView;
 use self::http::HttpEngine;
 use self::inputs::HostInputs;
+use self::progress::CallControl;
 use self::redact::Redactor;
 use self::secrets::SecretStore;
 
@@ -42,7 +44,10 @@ pub struct Session<'a> {
     pub dry_run: bool,
     pub planned: RefCell<Vec<PlannedRequest>>,
     pub http: &'a HttpEngine,
-    pub store: SecretStore,
+    /// The runtime of the engine's caller: requests run there while the plugin waits.
+    pub runtime: &'a tokio::runtime::Handle,
+    pub control: CallControl,
+    pub store: &'a SecretStore,
     /// The secrets handed out so far and where each came from, to say which credential a
     /// refused request carried.
     pub handed_out: RefCell<Vec<SecretValue>>,
@@ -53,7 +58,7 @@ impl Session<'_> {
         HostInputs {
             env: self.env,
             profile: self.profile.as_deref().map(|name| (name, &self.settings)),
-            store: &self.store,
+            store: self.store,
         }
     }
 
@@ -90,7 +95,7 @@ impl Services for Session<'_> {
             self.planned.borrow_mut().push(PlannedRequest::new(req, &self.redactor));
             return Err(Error::new(ErrorKind::DryRun, "dry run: request not sent"));
         }
-        let mut response = self.http.send(req, &self.redactor)?;
+        let mut response = self.runtime.block_on(self.http.send(req, &self.redactor, &self.control))?;
         response.credential = self.credential_source(req);
         Ok(response)
     }

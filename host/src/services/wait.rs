@@ -2,44 +2,46 @@
 //! the way every wait (and the `--max-wait` it must fit in) is written for people.
 
 use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::clock::Clock;
+use super::progress::{Progress, ProgressSink};
 
-#[derive(Debug, Clone, Copy)]
-pub struct Waiter {
-    /// Whether waits of more than a second are shown at all (not with `-q`).
-    pub visible: bool,
-}
-
-impl Waiter {
-    pub async fn wait(&self, clock: &Clock, duration: Duration, reason: &str) {
-        if !self.visible || duration <= Duration::from_secs(1) {
-            tracing::debug!("waiting {} ({reason})", human(duration));
-            return clock.sleep(duration).await;
-        }
-        if !std::io::stderr().is_terminal() {
-            tracing::info!("waiting {} ({reason})", human(duration));
-            return clock.sleep(duration).await;
-        }
-        let spinner = indicatif::ProgressBar::new_spinner();
-        spinner.enable_steady_tick(Duration::from_millis(120));
-        let end = clock.now() + duration;
-        let sleep = clock.sleep(duration);
-        tokio::pin!(sleep);
-        loop {
-            let left = end.saturating_sub(clock.now());
-            spinner.set_message(format!(
-                "waiting {} ({reason})",
-                human(Duration::from_secs(left.as_secs() + 1))
-            ));
-            tokio::select! {
-                _ = &mut sleep => break,
-                _ = tokio::time::sleep(clock.real(Duration::from_millis(250))) => {}
+/// The command line's view of waits: nothing with `-q` or for a wait of a second or less
+/// (a `-v` line then), a spinner with a countdown on a terminal, one log line otherwise.
+pub fn terminal_progress(visible: bool) -> ProgressSink {
+    let terminal = std::io::stderr().is_terminal();
+    // `Some` while a wait is shown (the spinner, if on a terminal).
+    let shown: Mutex<Option<Option<indicatif::ProgressBar>>> = Mutex::new(None);
+    Arc::new(move |event: &Progress| {
+        let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
+        match event {
+            Progress::Waiting { total, left, reason } => {
+                let current = shown.get_or_insert_with(|| {
+                    if !visible || *total <= Duration::from_secs(1) {
+                        tracing::debug!("waiting {} ({reason})", human(*total));
+                        None
+                    } else if !terminal {
+                        tracing::info!("waiting {} ({reason})", human(*total));
+                        None
+                    } else {
+                        let spinner = indicatif::ProgressBar::new_spinner();
+                        spinner.enable_steady_tick(Duration::from_millis(120));
+                        Some(spinner)
+                    }
+                });
+                if let Some(spinner) = current {
+                    let left = human(Duration::from_secs(left.as_secs() + 1));
+                    spinner.set_message(format!("waiting {left} ({reason})"));
+                }
+            }
+            Progress::Waited => {
+                if let Some(Some(spinner)) = shown.take() {
+                    spinner.finish_and_clear();
+                }
             }
         }
-        spinner.finish_and_clear();
-    }
+    })
 }
 
 /// A duration for people: `2s`, `1.5s`, `2m 5s`.
