@@ -9,6 +9,7 @@ mod discovery;
 mod dry_run;
 mod embedding;
 mod endpoints;
+mod engine;
 mod http;
 mod install;
 mod loading;
