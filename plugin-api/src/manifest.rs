@@ -170,7 +170,37 @@ pub struct CommandDecl {
     pub idempotent: bool,
     /// A JSON Schema of the command's data (what `-f json` prints).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_schema: Option<serde_json::Value>,
+    pub output_schema: Option<Schema>,
+}
+
+/// A JSON Schema, carried as JSON text: loading a plugin costs no parsing of it, only the
+/// front ends that use schemas (an MCP server) read them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Schema(Box<serde_json::value::RawValue>);
+
+impl Schema {
+    /// A schema from JSON text (a constant, say); `None` if the text is not JSON.
+    pub fn from_text(text: &str) -> Option<Self> {
+        serde_json::value::RawValue::from_string(text.to_string()).ok().map(Schema)
+    }
+    pub fn from_value(value: &serde_json::Value) -> Self {
+        Schema(serde_json::value::to_raw_value(value).expect("a JSON value serializes"))
+    }
+    /// The schema's JSON text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+    /// The schema, parsed.
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+impl PartialEq for Schema {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
 }
 
 /// What a command does at the provider.
@@ -228,7 +258,17 @@ impl CommandDecl {
     }
     /// A JSON Schema of the command's data.
     pub fn output_schema(mut self, schema: serde_json::Value) -> Self {
-        self.output_schema = Some(schema);
+        self.output_schema = Some(Schema::from_value(&schema));
+        self
+    }
+    /// A JSON Schema of the command's data, as JSON text (cheapest: a constant is copied,
+    /// not built). Text that is not JSON is a bug in the plugin: it panics, which the
+    /// export guard turns into a refused manifest and the test kit into a failed test.
+    pub fn output_schema_text(mut self, schema: &str) -> Self {
+        match Schema::from_text(schema) {
+            Some(schema) => self.output_schema = Some(schema),
+            None => panic!("the output schema of `{}` is not JSON", self.name),
+        }
         self
     }
     pub fn long_about(mut self, text: &str) -> Self {
@@ -579,6 +619,17 @@ mod tests {
         let mut m = manifest();
         m.commands[0].args.push(ArgDecl::flag("tee").short('t'));
         assert!(m.validate().unwrap_err().contains("`-t`"));
+    }
+
+    #[test]
+    fn schemas_travel_as_text() {
+        let decl = CommandDecl::new("c", "c").output_schema_text(r#"{"type": "object"}"#);
+        let json = serde_json::to_string(&decl).unwrap();
+        assert!(json.contains(r#""output_schema":{"type": "object"}"#), "{json}");
+        let back: CommandDecl = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.output_schema.unwrap().value(), serde_json::json!({"type": "object"}));
+        let built = CommandDecl::new("c", "c").output_schema(serde_json::json!({"type": "array"}));
+        assert_eq!(built.output_schema.unwrap().text(), r#"{"type":"array"}"#);
     }
 
     #[test]

@@ -67,13 +67,25 @@ pub trait Plugin: Default + Send + Sync + 'static {
     /// Runs one command. The default finds the command of that name in
     /// [`Plugin::commands`]. Never parses argv: the host did, from the manifest.
     fn run(&self, call: Call<'_>) -> Result<Output, Error> {
+        let unknown = || Error::usage(format!("unknown command {}:{}", Self::NAMESPACE, call.command));
+        let index = command_index(self, &call.command).ok_or_else(unknown)?;
         let commands = self.commands();
-        let command = commands
-            .iter()
-            .find(|c| c.declare().name == call.command)
-            .ok_or_else(|| Error::usage(format!("unknown command {}:{}", Self::NAMESPACE, call.command)))?;
-        command.run(self, &call)
+        commands.get(index).ok_or_else(unknown)?.run(self, &call)
     }
+}
+
+/// Where the command `name` is in [`Plugin::commands`]. The names are read from the
+/// declarations once per process: a call does not build every declaration again.
+fn command_index<P: Plugin>(plugin: &P, name: &str) -> Option<usize> {
+    use std::any::TypeId;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<TypeId, Vec<String>>>> = OnceLock::new();
+    let mut all = NAMES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let names = all
+        .entry(TypeId::of::<P>())
+        .or_insert_with(|| plugin.commands().iter().map(|c| c.declare().name).collect());
+    names.iter().position(|n| n == name)
 }
 
 /// The complete manifest of a plugin: its own, its commands' declarations, the namespace

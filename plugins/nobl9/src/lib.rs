@@ -109,7 +109,8 @@ mod tests {
         for (cmd, (name, effect, idempotent)) in manifest.commands.iter().zip(expected) {
             assert_eq!((cmd.effect, cmd.idempotent), (Some(effect), idempotent), "{name}");
             assert_eq!(cmd.mutating, effect != Effect::Reads, "{name}");
-            let schema = cmd.output_schema.as_ref().unwrap_or_else(|| panic!("{name}: no output schema"));
+            let schema =
+                cmd.output_schema.as_ref().unwrap_or_else(|| panic!("{name}: no output schema")).value();
             assert!(schema.get("type").or(schema.get("oneOf")).is_some(), "{name}");
             let arg = |id: &str| cmd.args.iter().find(|a| a.id == id).unwrap();
             assert!(arg("base_url").endpoint, "{name}");
