@@ -19,13 +19,14 @@ use crate::engine::{Engine, Parts};
 use crate::error::HostError;
 use crate::exit_code::ExitCode;
 use crate::output;
+use crate::registry::Registry;
 use crate::services::clock::Clock;
 use crate::services::config::{Config, Profiles};
 use crate::services::log::{self, LogTarget};
 use crate::services::progress::CancellationToken;
 use crate::services::redact::Redactor;
 use crate::services::secrets::SecretStore;
-use crate::stages::{self, DiscoverInputs, Dispatch, Parsed};
+use crate::stages::{self, DiscoverInputs, Dispatch, Parsed, Surroundings};
 
 /// Called when a command line starts a plugin call, with the runtime it runs on and the
 /// call's cancellation token (the binary maps Ctrl-C to it here).
@@ -188,6 +189,23 @@ impl Host {
         }
     }
 
+    /// Stage 2 for this host: the given directories first, then the embedder's.
+    fn discover(&self, surroundings: &Surroundings, first: &[PathBuf], allow_insecure: bool) -> Registry {
+        let cfg = &self.config;
+        let reserved = stages::reserved_names(&cfg.identity, &cfg.builtins);
+        stages::discover(
+            surroundings,
+            &DiscoverInputs {
+                name: &cfg.identity.name,
+                env_prefix: &cfg.env_prefix,
+                plugin_dirs: first.iter().chain(&cfg.plugin_dirs).cloned().collect(),
+                standard_dirs: cfg.standard_dirs,
+                allow_insecure,
+                reserved: &reserved,
+            },
+        )
+    }
+
     /// Loads the plugins once and returns an engine for many calls, concurrent ones
     /// included. Problems with single plugins are logged (they do not stop the engine).
     pub fn engine(&self, options: EngineOptions) -> Result<Engine, HostError> {
@@ -196,18 +214,7 @@ impl Host {
         if let Some(err) = surroundings.env_error {
             return Err(err);
         }
-        let reserved = stages::reserved_names(&cfg.identity, &cfg.builtins);
-        let registry = stages::discover(
-            &surroundings,
-            &DiscoverInputs {
-                name: &cfg.identity.name,
-                env_prefix: &cfg.env_prefix,
-                plugin_dirs: options.plugin_dirs.iter().chain(&cfg.plugin_dirs).cloned().collect(),
-                standard_dirs: cfg.standard_dirs,
-                allow_insecure: options.allow_insecure_plugins,
-                reserved: &reserved,
-            },
-        );
+        let registry = self.discover(&surroundings, &options.plugin_dirs, options.allow_insecure_plugins);
         let path = options.config.clone().or(surroundings.config_path.clone());
         let config =
             Config::load(path, options.config.is_some())?.with_builtin_profiles(cfg.profiles.clone());
@@ -273,18 +280,7 @@ impl Host {
     ) -> Result<Outcome, HostError> {
         let cfg = &self.config;
         let surroundings = stages::capture(&cfg.identity.name, cfg.current_dir.clone());
-        let reserved = stages::reserved_names(&cfg.identity, &cfg.builtins);
-        let registry = stages::discover(
-            &surroundings,
-            &DiscoverInputs {
-                name: &cfg.identity.name,
-                env_prefix: &cfg.env_prefix,
-                plugin_dirs: scan.plugin_dirs.iter().chain(&cfg.plugin_dirs).cloned().collect(),
-                standard_dirs: cfg.standard_dirs,
-                allow_insecure: scan.allow_insecure,
-                reserved: &reserved,
-            },
-        );
+        let registry = self.discover(&surroundings, &scan.plugin_dirs, scan.allow_insecure);
         let (name, matches, globals) =
             match stages::parse(&cfg.identity, &cfg.builtins, &registry, argv, color)? {
                 Parsed::Text(text) => return Ok(success(text, None)),

@@ -147,7 +147,7 @@ impl Staged {
 
     /// Gives the checked copy its final mode and renames it to `target`.
     fn install_as(mut self, target: &Path, mode: u32) -> Result<(), HostError> {
-        set_mode(&self.path, mode).map_err(|e| HostError::io(&self.path, e))?;
+        crate::fs_atomic::set_mode(&self.path, mode).map_err(|e| HostError::io(&self.path, e))?;
         std::fs::rename(&self.path, target).map_err(|e| HostError::io(target, e))?;
         self.done = true;
         Ok(())
@@ -182,15 +182,4 @@ fn create_private(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::
         }
     }
     Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free temporary file name"))
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
 }
