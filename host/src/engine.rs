@@ -8,75 +8,29 @@
 //! plugin's next host call (a request in flight is abandoned at once).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use statusctl_plugin_api::{CommandDecl, Manifest};
 
 use crate::cli::Identity;
 use crate::error::HostError;
-use crate::invoke::{self, Call};
+pub use crate::invoke::InvokeOptions;
+use crate::invoke::{self, Call, Shared};
 use crate::registry::Registry;
 use crate::services::clock::Clock;
 use crate::services::config::Config;
 use crate::services::env::EnvView;
 use crate::services::http::{HttpEngine, HttpSettings};
-use crate::services::progress::{CallControl, CancellationToken, ProgressSink};
+use crate::services::progress::CallControl;
 use crate::services::redact::Redactor;
 use crate::services::secrets::SecretStore;
 
 pub use crate::invoke::Produced as Invoked;
 
-/// What an engine shares between calls.
-pub(crate) struct Shared {
-    pub identity: Identity,
-    pub registry: Registry,
-    pub env: EnvView,
-    pub config: Config,
-    pub http: HttpEngine,
-    pub redactor: Redactor,
-    pub store: SecretStore,
-}
-
 /// A host ready to run commands, many at once, for as long as it lives.
 #[derive(Clone)]
 pub struct Engine {
     pub(crate) shared: Arc<Shared>,
-}
-
-/// How one call runs.
-#[derive(Clone)]
-pub struct InvokeOptions {
-    /// The moment the call must be over by.
-    pub deadline: Option<Instant>,
-    pub cancel: CancellationToken,
-    /// Reads run; anything that would change something is returned as a plan, not sent.
-    pub dry_run: bool,
-    /// The config profile (default: the config file's `default_profile`).
-    pub profile: Option<String>,
-    /// Where waits (backoff, `Retry-After`, pacing) are reported.
-    pub progress: Option<ProgressSink>,
-    /// `json` or `text`: what the plugin is told the output will be.
-    pub format: String,
-    /// -1 quiet, 0 default, 1 and 2 more (what the plugin is told).
-    pub verbosity: i8,
-    /// The longest total wait on backoff and `Retry-After` before giving up.
-    pub max_wait: Duration,
-}
-
-impl Default for InvokeOptions {
-    fn default() -> Self {
-        Self {
-            deadline: None,
-            cancel: CancellationToken::new(),
-            dry_run: false,
-            profile: None,
-            progress: None,
-            format: "json".into(),
-            verbosity: 0,
-            max_wait: Duration::from_secs(120),
-        }
-    }
 }
 
 /// What an engine is built from: the results of discovery and configuration.

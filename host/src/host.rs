@@ -26,11 +26,7 @@ use crate::services::log::{self, LogTarget};
 use crate::services::progress::CancellationToken;
 use crate::services::redact::Redactor;
 use crate::services::secrets::SecretStore;
-use crate::stages::{self, DiscoverInputs, Dispatch, Parsed, Surroundings};
-
-/// Called when a command line starts a plugin call, with the runtime it runs on and the
-/// call's cancellation token (the binary maps Ctrl-C to it here).
-pub type CallStartHook = Box<dyn Fn(&tokio::runtime::Handle, &CancellationToken) + Send + Sync>;
+use crate::stages::{self, CallStartHook, DiscoverInputs, Dispatch, Parsed, Surroundings};
 
 /// Configures a host: its name, where it looks for plugins, its own built-in commands.
 pub struct HostBuilder {

@@ -3,18 +3,72 @@
 //! Runs on a blocking thread of the engine's caller's runtime.
 
 use std::cell::RefCell;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use statusctl_plugin_api::resolve;
 use statusctl_plugin_api::{Error, ErrorKind, Invocation, Manifest, Output, abi::PluginModRef};
 
+use crate::cli::Identity;
 use crate::cli::globals::Format;
-use crate::engine::{InvokeOptions, Shared};
 use crate::error::HostError;
+use crate::registry::Registry;
 use crate::services::Session;
+use crate::services::config::Config;
 use crate::services::dry_run::{self, PlannedRequest};
+use crate::services::env::EnvView;
+use crate::services::http::HttpEngine;
 use crate::services::inputs::HostInputs;
 use crate::services::progress::CallControl;
+use crate::services::progress::{CancellationToken, ProgressSink};
+use crate::services::redact::Redactor;
+use crate::services::secrets::SecretStore;
+
+/// What an engine shares between calls.
+pub struct Shared {
+    pub identity: Identity,
+    pub registry: Registry,
+    pub env: EnvView,
+    pub config: Config,
+    pub http: HttpEngine,
+    pub redactor: Redactor,
+    pub store: SecretStore,
+}
+
+/// How one call runs.
+#[derive(Clone)]
+pub struct InvokeOptions {
+    /// The moment the call must be over by.
+    pub deadline: Option<Instant>,
+    pub cancel: CancellationToken,
+    /// Reads run; anything that would change something is returned as a plan, not sent.
+    pub dry_run: bool,
+    /// The config profile (default: the config file's `default_profile`).
+    pub profile: Option<String>,
+    /// Where waits (backoff, `Retry-After`, pacing) are reported.
+    pub progress: Option<ProgressSink>,
+    /// `json` or `text`: what the plugin is told the output will be.
+    pub format: String,
+    /// -1 quiet, 0 default, 1 and 2 more (what the plugin is told).
+    pub verbosity: i8,
+    /// The longest total wait on backoff and `Retry-After` before giving up.
+    pub max_wait: Duration,
+}
+
+impl Default for InvokeOptions {
+    fn default() -> Self {
+        Self {
+            deadline: None,
+            cancel: CancellationToken::new(),
+            dry_run: false,
+            profile: None,
+            progress: None,
+            format: "json".into(),
+            verbosity: 0,
+            max_wait: Duration::from_secs(120),
+        }
+    }
+}
 
 /// One call, as the engine hands it to a blocking thread.
 pub struct Call {

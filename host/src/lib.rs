@@ -32,9 +32,10 @@ pub use clap;
 pub use engine::{Engine, InvokeOptions, Invoked};
 pub use error::HostError;
 pub use exit_code::ExitCode;
-pub use host::{CallStartHook, EngineOptions, Host, HostBuilder, Outcome};
+pub use host::{EngineOptions, Host, HostBuilder, Outcome};
 pub use services::dry_run::PlannedRequest;
 pub use services::progress::{CancellationToken, Progress, ProgressSink};
+pub use stages::CallStartHook;
 pub use statusctl_plugin_api::Output;
 /// tokio, as the host uses it (engines are driven from tokio runtimes).
 pub use tokio;

@@ -122,6 +122,10 @@ pub fn parse(
     Ok(Parsed::Command { name: name.to_string(), matches: Box::new(sub.clone()), globals })
 }
 
+/// Called when a command line starts a plugin call, with the runtime it runs on and the
+/// call's cancellation token (the binary maps Ctrl-C to it here).
+pub type CallStartHook = Box<dyn Fn(&tokio::runtime::Handle, &CancellationToken) + Send + Sync>;
+
 /// What dispatching needs.
 pub struct Dispatch<'a> {
     pub identity: &'a Identity,
@@ -137,7 +141,7 @@ pub struct Dispatch<'a> {
     /// Show waits (spinner or log line) while a plugin command runs.
     pub show_progress: bool,
     pub cancel: CancellationToken,
-    pub on_call_start: Option<&'a crate::host::CallStartHook>,
+    pub on_call_start: Option<&'a CallStartHook>,
 }
 
 /// A successful result: its data and its rendering.

@@ -622,6 +622,31 @@ mod tests {
     }
 
     #[test]
+    fn the_sdk_check_is_the_hosts_check() {
+        // A plugin declaring a global flag used to pass the SDK's check and be refused at
+        // install: the one check refuses it everywhere.
+        let mut m = manifest();
+        m.commands[0].args.push(ArgDecl::value("fmt").short('f'));
+        assert!(m.validate().unwrap_err().contains("`-f`, which is a global flag of the host"));
+        let mut m = manifest();
+        m.namespace = "plugins".into();
+        assert!(m.validate().unwrap_err().contains("built-in command"));
+        assert!(manifest().check(&["ns"]).is_err() && manifest().check(&[]).is_ok());
+        let m = manifest().capability("apply_incident/1");
+        assert_eq!(m.validate(), Ok(()));
+        assert!(manifest().capability("apply_incident").validate().is_err());
+    }
+
+    #[test]
+    fn manifests_from_older_plugins_load_and_change_by_default() {
+        let json = r#"{"name":"p","version":"1","description":"d","commands":[{"name":"c","about":"a","mutating":false}]}"#;
+        let m: Manifest = serde_json::from_str(json).unwrap();
+        assert_eq!((m.commands[0].effect(), m.commands[0].idempotent), (Effect::Changes, false));
+        assert!(m.capabilities.is_empty() && m.env_vars.is_empty());
+        assert_eq!(CommandDecl::new("r", "r").reads().effect(), Effect::Reads);
+    }
+
+    #[test]
     fn schemas_travel_as_text() {
         let decl = CommandDecl::new("c", "c").output_schema_text(r#"{"type": "object"}"#);
         let json = serde_json::to_string(&decl).unwrap();

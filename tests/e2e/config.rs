@@ -277,3 +277,20 @@ fn a_broken_dotenv_only_stops_commands_that_read_the_environment() {
     w.run(&["testkit:env", "GOOD"]).code(4).stderr_lines(1).stderr_has(".env");
     w.run(&["config", "show"]).code(4);
 }
+
+/// A plugin gets its own namespace's table, without the secrets in it: it reads a secret
+/// through the secret service, whose chain includes the profile.
+#[test]
+fn a_plugin_gets_its_own_settings_without_secrets() {
+    let w = World::with(&["testkit"]);
+    write_config(
+        &w,
+        "default_profile = \"a\"\n[profiles.a.testkit]\npage = \"page-a\"\ntoken = \"pf-token-77777777\"\n\
+         token_file = \"/run/secrets/t\"\nclient_secret = \"cs-88888888\"\n\
+         [profiles.a.other]\nurl = \"http://other.test\"\n",
+    );
+    let data = settings(&w, &[]);
+    assert_eq!(data["settings"], json!({"page": "page-a"}), "{data}");
+    let run = w.run(&["testkit:secret"]);
+    run.ok().stdout_is("token found (from profile a, key token)\n").never_shows("pf-token-77777777");
+}
