@@ -1,134 +1,442 @@
 //! JSON Schemas of the commands' data (what `-f json` prints). The commands pass Nobl9's
 //! answers on as they come, so the schemas name the fields statusctl reads and shows, and
 //! allow the others.
+//!
+//! The schemas are JSON text put together at compile time (`concat!` of literals, through the
+//! macros below), so declaring a command copies a constant and builds no `serde_json::Value`:
+//! every plugin load builds the manifest, and `statusctl --help` loads every plugin.
 
-use statusctl_plugin_api::serde_json::{Value, json};
-
-/// An object with these properties (none required: Nobl9 leaves empty fields out).
-fn object(properties: Value) -> Value {
-    json!({"type": "object", "properties": properties})
+/// An object with these properties (none required: Nobl9 leaves empty fields out); the
+/// arguments are the text between the braces of `properties`.
+macro_rules! object {
+    ($($properties:expr),* $(,)?) => {
+        concat!(r#"{"type":"object","properties":{"#, $($properties,)* "}}")
+    };
 }
 
-fn list(items: Value) -> Value {
-    json!({"type": "array", "items": items})
+/// An array of `$items`.
+macro_rules! list {
+    ($items:expr) => {
+        concat!(r#"{"type":"array","items":"#, $items, "}")
+    };
+}
+
+/// An object whose keys are all present (statusctl builds it), each with its schema:
+/// `record!("key": schema, ...)`; `required` lists the keys in order.
+macro_rules! record {
+    ($key:literal: $schema:expr $(, $keys:literal: $schemas:expr)* $(,)?) => {
+        concat!(
+            r#"{"type":"object","properties":{"#,
+            "\"", $key, "\":", $schema,
+            $(",\"", $keys, "\":", $schemas,)*
+            r#"},"required":["#,
+            "\"", $key, "\"",
+            $(",\"", $keys, "\"",)*
+            "]}"
+        )
+    };
 }
 
 /// A component status as Nobl9 spells it.
-fn status() -> Value {
-    json!({"enum": ["operational", "degradedPerformance", "majorOutage"]})
+macro_rules! status {
+    () => {
+        r#"{"enum":["operational","degradedPerformance","majorOutage"]}"#
+    };
 }
 
 /// One component; `children` holds components too.
-pub fn component() -> Value {
-    object(json!({
-        "id": {"type": "string"},
-        "name": {"type": "string"},
-        "description": {"type": "string"},
-        "status": status(),
-        "children": list(json!({"type": "object"})),
-    }))
+macro_rules! component {
+    () => {
+        object!(
+            r#""id":{"type":"string"},"#,
+            r#""name":{"type":"string"},"#,
+            r#""description":{"type":"string"},"#,
+            r#""status":"#,
+            status!(),
+            r#","children":"#,
+            list!(r#"{"type":"object"}"#),
+        )
+    };
 }
 
 /// `GET /status-page/components` (and the `components` of `/status-page/status`).
-pub fn tree() -> Value {
-    object(json!({"components": list(component())}))
-}
-
-/// The components of the tree in one list, parents first.
-pub fn flat_components() -> Value {
-    list(component())
+macro_rules! tree {
+    () => {
+        object!(r#""components":"#, list!(component!()))
+    };
 }
 
 /// A status change: the answer to a change, or an entry of the status history.
-pub fn status_change() -> Value {
-    object(json!({
-        "id": {"type": "string"},
-        "componentId": {"type": "string"},
-        "componentName": {"type": "string"},
-        "previousStatus": status(),
-        "newStatus": status(),
-        "comment": {"type": "string"},
-        "changedAt": {"type": "string", "format": "date-time"},
-        "changedBy": {"type": "string"},
-        "propagatedFrom": {"type": "string"},
-        "propagated": list(json!({"type": "object"})),
-    }))
+macro_rules! status_change {
+    () => {
+        object!(
+            r#""id":{"type":"string"},"#,
+            r#""componentId":{"type":"string"},"#,
+            r#""componentName":{"type":"string"},"#,
+            r#""previousStatus":"#,
+            status!(),
+            r#","newStatus":"#,
+            status!(),
+            r#","comment":{"type":"string"},"#,
+            r#""changedAt":{"type":"string","format":"date-time"},"#,
+            r#""changedBy":{"type":"string"},"#,
+            r#""propagatedFrom":{"type":"string"},"#,
+            r#""propagated":"#,
+            list!(r#"{"type":"object"}"#),
+        )
+    };
 }
 
 /// `GET /status-page/components/{id}/status-changes`.
-pub fn history() -> Value {
-    object(json!({"componentId": {"type": "string"}, "history": list(status_change())}))
+macro_rules! history {
+    () => {
+        object!(r#""componentId":{"type":"string"},"history":"#, list!(status_change!()))
+    };
 }
 
 /// `GET /status-page/incidents`: incidents grouped by day.
-pub fn incidents() -> Value {
-    let incident = object(json!({
-        "id": {"type": "string"},
-        "componentId": {"type": "string"},
-        "componentName": {"type": "string"},
-        "severity": {"enum": ["degradedPerformance", "majorOutage"]},
-        "status": {"enum": ["ongoing", "resolved"]},
-        "startedAt": {"type": "string", "format": "date-time"},
-        "endedAt": {"type": "string", "format": "date-time"},
-        "duration": {"type": "number"},
-        "startComment": {"type": "string"},
-        "issueCount": {"type": "integer"},
-    }));
-    let day = object(json!({
-        "date": {"type": "string", "format": "date"},
-        "count": {"type": "integer"},
-        "incidents": list(incident),
-    }));
-    object(json!({"days": list(day)}))
+macro_rules! incidents {
+    () => {
+        object!(
+            r#""days":"#,
+            list!(object!(
+                r#""date":{"type":"string","format":"date"},"#,
+                r#""count":{"type":"integer"},"#,
+                r#""incidents":"#,
+                list!(object!(
+                    r#""id":{"type":"string"},"#,
+                    r#""componentId":{"type":"string"},"#,
+                    r#""componentName":{"type":"string"},"#,
+                    r#""severity":{"enum":["degradedPerformance","majorOutage"]},"#,
+                    r#""status":{"enum":["ongoing","resolved"]},"#,
+                    r#""startedAt":{"type":"string","format":"date-time"},"#,
+                    r#""endedAt":{"type":"string","format":"date-time"},"#,
+                    r#""duration":{"type":"number"},"#,
+                    r#""startComment":{"type":"string"},"#,
+                    r#""issueCount":{"type":"integer"}"#,
+                )),
+            )),
+        )
+    };
 }
 
 /// An issue report.
-pub fn issue() -> Value {
-    object(json!({
-        "id": {"type": "string"},
-        "componentId": {"type": "string"},
-        "componentName": {"type": "string"},
-        "source": {"enum": ["user", "external", "internal"]},
-        "comment": {"type": "string"},
-        "occurredAt": {"type": "string"},
-    }))
-}
-
-/// `GET /status-page/issues`: a page of issue reports.
-pub fn issues() -> Value {
-    object(json!({
-        "issues": list(issue()),
-        "total": {"type": "integer"},
-        "limit": {"type": "integer"},
-        "offset": {"type": "integer"},
-    }))
+macro_rules! issue {
+    () => {
+        object!(
+            r#""id":{"type":"string"},"#,
+            r#""componentId":{"type":"string"},"#,
+            r#""componentName":{"type":"string"},"#,
+            r#""source":{"enum":["user","external","internal"]},"#,
+            r#""comment":{"type":"string"},"#,
+            r#""occurredAt":{"type":"string"}"#,
+        )
+    };
 }
 
 /// `GET /status-page/issues/summary`.
-pub fn issue_summary() -> Value {
-    object(json!({
-        "totalCounts": {"type": "object"},
-        "components": list(object(json!({
-            "componentId": {"type": "string"},
-            "componentName": {"type": "string"},
-            "counts": {"type": "object"},
-            "activeCounts": {"type": "object"},
-        }))),
-    }))
+macro_rules! issue_summary {
+    () => {
+        object!(
+            r#""totalCounts":{"type":"object"},"#,
+            r#""components":"#,
+            list!(object!(
+                r#""componentId":{"type":"string"},"#,
+                r#""componentName":{"type":"string"},"#,
+                r#""counts":{"type":"object"},"#,
+                r#""activeCounts":{"type":"object"}"#,
+            )),
+        )
+    };
 }
 
 /// `POST /status-page/issues/external`: the reports made and the status changes triggered.
-pub fn external_issue() -> Value {
-    let report = object(json!({
-        "id": {"type": "string"},
-        "componentId": {"type": "string"},
-        "componentName": {"type": "string"},
-    }));
-    object(json!({"reports": list(report), "statusChanges": list(status_change())}))
+macro_rules! external_issue {
+    () => {
+        object!(
+            r#""reports":"#,
+            list!(object!(
+                r#""id":{"type":"string"},"#,
+                r#""componentId":{"type":"string"},"#,
+                r#""componentName":{"type":"string"}"#,
+            )),
+            r#","statusChanges":"#,
+            list!(status_change!()),
+        )
+    };
 }
 
-/// An object whose keys are all present (statusctl builds it), each with its schema.
-pub fn record(properties: Value) -> Value {
-    let required: Vec<&String> = properties.as_object().map(|p| p.keys().collect()).unwrap_or_default();
-    json!({"type": "object", "properties": properties, "required": required})
+/// `GET /status-page/components`.
+pub const TREE: &str = tree!();
+
+/// A status change.
+pub const STATUS_CHANGE: &str = status_change!();
+
+/// `GET /status-page/components/{id}/status-changes`.
+pub const HISTORY: &str = history!();
+
+/// `GET /status-page/incidents`: incidents grouped by day.
+pub const INCIDENTS: &str = incidents!();
+
+/// An issue report.
+pub const ISSUE: &str = issue!();
+
+/// `GET /status-page/issues`: a page of issue reports.
+pub const ISSUES: &str = object!(
+    r#""issues":"#,
+    list!(issue!()),
+    r#","total":{"type":"integer"},"#,
+    r#""limit":{"type":"integer"},"#,
+    r#""offset":{"type":"integer"}"#,
+);
+
+/// `GET /status-page/issues/summary`.
+pub const ISSUE_SUMMARY: &str = issue_summary!();
+
+/// `POST /status-page/issues/external`.
+pub const EXTERNAL_ISSUE: &str = external_issue!();
+
+/// What `create_external_issue` prints: the reports and status changes, or (with
+/// `--list-components`) the components of the tree in one list, parents first.
+pub const EXTERNAL_ISSUE_OR_COMPONENTS: &str =
+    concat!(r#"{"oneOf":["#, external_issue!(), ",", list!(component!()), "]}");
+
+/// What `test_connection` prints.
+pub const CONNECTION: &str = record!(
+    "configuration": record!(
+        "source": r#"{"type":"string"}"#,
+        "organization": r#"{"type":"string"}"#,
+        "api": r#"{"type":"string"}"#,
+    ),
+    "authenticated": r#"{"const":true}"#,
+    "status": tree!(),
+);
+
+/// What `incident_workflow` prints: the answer of each step.
+pub const INCIDENT_WORKFLOW: &str = record!(
+    "issue": issue!(),
+    "statusChange": status_change!(),
+    "ongoingIncidents": incidents!(),
+    "issueSummary": issue_summary!(),
+    "resolution": status_change!(),
+    "remainingIncidents": incidents!(),
+    "statusHistory": history!(),
+);
+
+#[cfg(test)]
+mod tests {
+    use statusctl_plugin_api::full_manifest;
+    use statusctl_plugin_api::serde_json::{self, Value, json};
+
+    use crate::Nobl9;
+
+    /// The schemas as they were built before they became constants (`serde_json::json!`),
+    /// kept to check that the constants are the same documents.
+    mod old {
+        use statusctl_plugin_api::serde_json::{Value, json};
+
+        pub fn object(properties: Value) -> Value {
+            json!({"type": "object", "properties": properties})
+        }
+
+        pub fn list(items: Value) -> Value {
+            json!({"type": "array", "items": items})
+        }
+
+        pub fn status() -> Value {
+            json!({"enum": ["operational", "degradedPerformance", "majorOutage"]})
+        }
+
+        pub fn component() -> Value {
+            object(json!({
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "description": {"type": "string"},
+                "status": status(),
+                "children": list(json!({"type": "object"})),
+            }))
+        }
+
+        pub fn tree() -> Value {
+            object(json!({"components": list(component())}))
+        }
+
+        pub fn flat_components() -> Value {
+            list(component())
+        }
+
+        pub fn status_change() -> Value {
+            object(json!({
+                "id": {"type": "string"},
+                "componentId": {"type": "string"},
+                "componentName": {"type": "string"},
+                "previousStatus": status(),
+                "newStatus": status(),
+                "comment": {"type": "string"},
+                "changedAt": {"type": "string", "format": "date-time"},
+                "changedBy": {"type": "string"},
+                "propagatedFrom": {"type": "string"},
+                "propagated": list(json!({"type": "object"})),
+            }))
+        }
+
+        pub fn history() -> Value {
+            object(json!({"componentId": {"type": "string"}, "history": list(status_change())}))
+        }
+
+        pub fn incidents() -> Value {
+            let incident = object(json!({
+                "id": {"type": "string"},
+                "componentId": {"type": "string"},
+                "componentName": {"type": "string"},
+                "severity": {"enum": ["degradedPerformance", "majorOutage"]},
+                "status": {"enum": ["ongoing", "resolved"]},
+                "startedAt": {"type": "string", "format": "date-time"},
+                "endedAt": {"type": "string", "format": "date-time"},
+                "duration": {"type": "number"},
+                "startComment": {"type": "string"},
+                "issueCount": {"type": "integer"},
+            }));
+            let day = object(json!({
+                "date": {"type": "string", "format": "date"},
+                "count": {"type": "integer"},
+                "incidents": list(incident),
+            }));
+            object(json!({"days": list(day)}))
+        }
+
+        pub fn issue() -> Value {
+            object(json!({
+                "id": {"type": "string"},
+                "componentId": {"type": "string"},
+                "componentName": {"type": "string"},
+                "source": {"enum": ["user", "external", "internal"]},
+                "comment": {"type": "string"},
+                "occurredAt": {"type": "string"},
+            }))
+        }
+
+        pub fn issues() -> Value {
+            object(json!({
+                "issues": list(issue()),
+                "total": {"type": "integer"},
+                "limit": {"type": "integer"},
+                "offset": {"type": "integer"},
+            }))
+        }
+
+        pub fn issue_summary() -> Value {
+            object(json!({
+                "totalCounts": {"type": "object"},
+                "components": list(object(json!({
+                    "componentId": {"type": "string"},
+                    "componentName": {"type": "string"},
+                    "counts": {"type": "object"},
+                    "activeCounts": {"type": "object"},
+                }))),
+            }))
+        }
+
+        pub fn external_issue() -> Value {
+            let report = object(json!({
+                "id": {"type": "string"},
+                "componentId": {"type": "string"},
+                "componentName": {"type": "string"},
+            }));
+            object(json!({"reports": list(report), "statusChanges": list(status_change())}))
+        }
+
+        pub fn record(properties: Value) -> Value {
+            let required: Vec<&String> =
+                properties.as_object().map(|p| p.keys().collect()).unwrap_or_default();
+            json!({"type": "object", "properties": properties, "required": required})
+        }
+    }
+
+    /// Each command's schema as its declaration built it before.
+    fn old_schemas() -> Vec<(&'static str, Value)> {
+        vec![
+            (
+                "test_connection",
+                old::record(json!({
+                    "configuration": old::record(json!({
+                        "source": {"type": "string"},
+                        "organization": {"type": "string"},
+                        "api": {"type": "string"},
+                    })),
+                    "authenticated": {"const": true},
+                    "status": old::tree(),
+                })),
+            ),
+            ("list_components", old::tree()),
+            ("list_incidents", old::incidents()),
+            ("create_issue", old::issue()),
+            ("create_external_issue", json!({"oneOf": [old::external_issue(), old::flat_components()]})),
+            ("list_issues", old::issues()),
+            ("issue_summary", old::issue_summary()),
+            ("change_status", old::status_change()),
+            ("status_history", old::history()),
+            (
+                "incident_workflow",
+                old::record(json!({
+                    "issue": old::issue(),
+                    "statusChange": old::status_change(),
+                    "ongoingIncidents": old::incidents(),
+                    "issueSummary": old::issue_summary(),
+                    "resolution": old::status_change(),
+                    "remainingIncidents": old::incidents(),
+                    "statusHistory": old::history(),
+                })),
+            ),
+            ("monitoring_integration", old::external_issue()),
+            ("create_incident", old::status_change()),
+            ("update_incident", old::status_change()),
+            ("resolve_incident", old::status_change()),
+        ]
+    }
+
+    #[test]
+    fn every_command_declares_the_same_schema_as_before() {
+        let manifest = full_manifest(&Nobl9::default());
+        let old = old_schemas();
+        let names: Vec<&str> = manifest.commands.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, old.iter().map(|(name, _)| *name).collect::<Vec<_>>());
+        for (cmd, (name, expected)) in manifest.commands.iter().zip(old) {
+            let schema = cmd.output_schema.as_ref().unwrap_or_else(|| panic!("{name}: no output schema"));
+            let parsed: Value = serde_json::from_str(schema.text()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(parsed, expected, "{name}");
+            // The same document, keys in the same order.
+            assert_eq!(
+                serde_json::to_string(&parsed).unwrap(),
+                serde_json::to_string(&expected).unwrap(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_schema_is_json() {
+        let all = [
+            ("TREE", super::TREE),
+            ("STATUS_CHANGE", super::STATUS_CHANGE),
+            ("HISTORY", super::HISTORY),
+            ("INCIDENTS", super::INCIDENTS),
+            ("ISSUE", super::ISSUE),
+            ("ISSUES", super::ISSUES),
+            ("ISSUE_SUMMARY", super::ISSUE_SUMMARY),
+            ("EXTERNAL_ISSUE", super::EXTERNAL_ISSUE),
+            ("EXTERNAL_ISSUE_OR_COMPONENTS", super::EXTERNAL_ISSUE_OR_COMPONENTS),
+            ("CONNECTION", super::CONNECTION),
+            ("INCIDENT_WORKFLOW", super::INCIDENT_WORKFLOW),
+        ];
+        for (name, text) in all {
+            let value: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(value.is_object(), "{name}");
+        }
+        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        assert_eq!(parse(concat!(component!())), old::component());
+        assert_eq!(parse(list!(component!())), old::flat_components());
+        assert_eq!(parse(status!()), old::status());
+        assert_eq!(parse(record!("a": "1")), old::record(json!({"a": 1})));
+    }
 }

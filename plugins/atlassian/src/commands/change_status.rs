@@ -26,7 +26,7 @@ impl Command<Statuspage> for ChangeStatus {
             // PATCHes to a given status: setting it twice leaves the same status.
             .changes()
             .idempotent()
-            .output_schema(json!({"oneOf": [schema::incident(), schema::list_of(schema::component())]}))
+            .output_schema_text(schema::STATUS_CHANGE)
             .args(common::args())
             .arg(incident_fields::components_arg().required())
             .arg(

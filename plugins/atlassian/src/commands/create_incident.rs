@@ -25,7 +25,7 @@ impl Command<Statuspage> for CreateIncident {
             )
             // Not idempotent: each run creates another incident.
             .changes()
-            .output_schema(schema::incident())
+            .output_schema_text(schema::INCIDENT)
             .args(common::args())
             .args(incident_fields::args("Incident title (required)"))
             .arg(no_request_id())

@@ -2,7 +2,7 @@ use statusctl_plugin_api::serde_json::json;
 use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
 use crate::client::check;
-use crate::{Statuspage, common};
+use crate::{Statuspage, common, schema};
 
 pub struct DeleteIncident;
 
@@ -12,12 +12,7 @@ impl Command<Statuspage> for DeleteIncident {
             // Deleting twice leaves it deleted (a resent DELETE finds nothing: see run).
             .destroys()
             .idempotent()
-            .output_schema(json!({
-                "description": "The deleted incident; only id and deleted when an earlier attempt deleted it",
-                "type": "object",
-                "required": ["id"],
-                "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "deleted": {"type": "boolean"}}
-            }))
+            .output_schema_text(schema::DELETED_INCIDENT)
             .args(common::args())
             .arg(common::incident_arg("Incident id (required)"))
     }

@@ -9,7 +9,7 @@ impl Command<Statuspage> for GetIncident {
     fn declare(&self) -> CommandDecl {
         CommandDecl::new("get_incident", "Show one incident or maintenance with its updates")
             .reads()
-            .output_schema(schema::incident())
+            .output_schema_text(schema::INCIDENT)
             .args(common::args())
             .arg(common::incident_arg("Incident id (required)"))
     }

@@ -9,7 +9,7 @@ impl Command<Statuspage> for ListComponents {
     fn declare(&self) -> CommandDecl {
         CommandDecl::new("list_components", "List the page's components, grouped")
             .reads()
-            .output_schema(schema::list_of(schema::component()))
+            .output_schema_text(schema::COMPONENTS)
             .args(common::args())
     }
 

@@ -24,7 +24,7 @@ impl Command<Statuspage> for ListIncidents {
         let mut cmd =
             CommandDecl::new("list_incidents", "List incidents (all pages, paced to the rate limit)")
                 .reads()
-                .output_schema(schema::list_of(schema::incident()))
+                .output_schema_text(schema::INCIDENTS)
                 .args(common::args())
                 .arg(ArgDecl::value("query").help("Text search over names, statuses and updates"))
                 .arg(ArgDecl::value("limit").integer().help("Stop after N incidents"));

@@ -10,7 +10,7 @@ impl Command<Statuspage> for ListPages {
         let args: Vec<ArgDecl> = common::args().into_iter().filter(|a| a.id != "page").collect();
         CommandDecl::new("list_pages", "List the pages the token can reach")
             .reads()
-            .output_schema(schema::list_of(schema::page()))
+            .output_schema_text(schema::PAGES)
             .args(args)
     }
 

@@ -30,7 +30,7 @@ impl Command<Statuspage> for ResolveIncident {
             // A PATCH to a final state: resolving twice leaves it resolved.
             .changes()
             .idempotent()
-            .output_schema(schema::incident())
+            .output_schema_text(schema::INCIDENT)
             .args(common::args())
             .arg(common::incident_arg("Incident or maintenance id (required)"))
             .arg(

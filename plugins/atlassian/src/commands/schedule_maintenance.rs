@@ -33,7 +33,7 @@ impl Command<Statuspage> for ScheduleMaintenance {
             )
             // Not idempotent: each run schedules another maintenance.
             .changes()
-            .output_schema(schema::incident())
+            .output_schema_text(schema::INCIDENT)
             .args(common::args())
             .arg(ArgDecl::value("title").short('t').help("Maintenance title (required)"))
             .args(common::message_args())

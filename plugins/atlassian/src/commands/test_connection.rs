@@ -9,15 +9,7 @@ impl Command<Statuspage> for TestConnection {
     fn declare(&self) -> CommandDecl {
         CommandDecl::new("test_connection", "Check the token and the page, and say what was found")
             .reads()
-            .output_schema(json!({
-                "type": "object",
-                "required": ["page", "components", "ok"],
-                "properties": {
-                    "page": schema::page(),
-                    "components": {"type": "integer", "description": "how many components (groups not counted)"},
-                    "ok": {"const": true}
-                }
-            }))
+            .output_schema_text(schema::CONNECTION)
             .args(common::args())
     }
 

@@ -24,7 +24,7 @@ impl Command<Statuspage> for UpdateIncident {
             // update entry).
             .changes()
             .idempotent()
-            .output_schema(schema::incident())
+            .output_schema_text(schema::INCIDENT)
             .args(common::args())
             .arg(common::incident_arg("Incident id (required)"))
             .args(incident_fields::args("New title"))

@@ -28,7 +28,7 @@ impl Command<Nobl9> for ChangeStatus {
             // Setting a status twice leaves it set.
             .changes()
             .idempotent()
-            .output_schema(schema::status_change())
+            .output_schema_text(schema::STATUS_CHANGE)
             .args(common::args())
             .arg(common::component_positional())
             .arg(

@@ -1,5 +1,4 @@
 use serde::Deserialize;
-use statusctl_plugin_api::serde_json::json;
 use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output, RetryPolicy};
 
 use crate::client::standard_retry;
@@ -35,7 +34,7 @@ impl Command<Nobl9> for CreateExternalIssue {
             )
             // Each run adds a report (with --list-components it only reads).
             .changes()
-            .output_schema(json!({"oneOf": [schema::external_issue(), schema::flat_components()]}))
+            .output_schema_text(schema::EXTERNAL_ISSUE_OR_COMPONENTS)
             .args(common::args())
             .arg(
                 ArgDecl::positional("component_name")

@@ -26,7 +26,7 @@ impl Command<Nobl9> for CreateIncident {
             )
             // Not idempotent, as a create: Nobl9 records each run as a status change.
             .changes()
-            .output_schema(schema::status_change())
+            .output_schema_text(schema::STATUS_CHANGE)
             .args(common::args())
             .arg(common::component_arg())
             .arg(common::severity_arg().required())

@@ -25,7 +25,7 @@ impl Command<Nobl9> for CreateIssue {
             )
             // Each run adds a report.
             .changes()
-            .output_schema(schema::issue())
+            .output_schema_text(schema::ISSUE)
             .args(common::args())
             .arg(common::component_positional())
             .arg(ArgDecl::value("comment").value_name("TEXT").help("Description of the issue"))

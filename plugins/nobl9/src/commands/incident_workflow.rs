@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use statusctl_plugin_api::serde_json::{Map, Value, json};
+use statusctl_plugin_api::serde_json::{Map, Value};
 use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output};
 
 use super::create_issue;
@@ -32,15 +32,7 @@ impl Command<Nobl9> for IncidentWorkflow {
             )
             // Each run adds an issue report and two status changes.
             .changes()
-            .output_schema(schema::record(json!({
-                "issue": schema::issue(),
-                "statusChange": schema::status_change(),
-                "ongoingIncidents": schema::incidents(),
-                "issueSummary": schema::issue_summary(),
-                "resolution": schema::status_change(),
-                "remainingIncidents": schema::incidents(),
-                "statusHistory": schema::history(),
-            })))
+            .output_schema_text(schema::INCIDENT_WORKFLOW)
             .args(common::args())
             .arg(common::component_positional())
             .arg(

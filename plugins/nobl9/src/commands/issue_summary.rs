@@ -14,7 +14,7 @@ impl Command<Nobl9> for IssueSummary {
                  (last hour, 24 hours, 7 days), and the components with active issues.",
             )
             .reads()
-            .output_schema(schema::issue_summary())
+            .output_schema_text(schema::ISSUE_SUMMARY)
             .args(common::args())
     }
 

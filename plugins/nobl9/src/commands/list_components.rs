@@ -10,7 +10,7 @@ impl Command<Nobl9> for ListComponents {
         CommandDecl::new("list_components", "List the component tree with statuses")
             .long_about("GET /status-page/components: components with their children, indented.")
             .reads()
-            .output_schema(schema::tree())
+            .output_schema_text(schema::TREE)
             .args(common::args())
             .example("statusctl nobl9:list-components -f json")
     }

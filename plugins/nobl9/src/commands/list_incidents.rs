@@ -24,7 +24,7 @@ impl Command<Nobl9> for ListIncidents {
                  degradedPerformance or majorOutage opens one, back to operational resolves it), newest day first.",
             )
             .reads()
-            .output_schema(schema::incidents())
+            .output_schema_text(schema::INCIDENTS)
             .args(common::args())
             .arg(ArgDecl::flag("ongoing").conflicts_with("resolved").help("Only ongoing incidents"))
             .arg(ArgDecl::flag("resolved").conflicts_with("ongoing").help("Only resolved incidents"))

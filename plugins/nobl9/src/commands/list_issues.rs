@@ -27,7 +27,7 @@ impl Command<Nobl9> for ListIssues {
                 "GET /status-page/issues, filtered by component, source and activity (active: the last 24 hours).",
             )
             .reads()
-            .output_schema(schema::issues())
+            .output_schema_text(schema::ISSUES)
             .args(common::args())
             .arg(ArgDecl::value("component").value_name("COMPONENT").help("Only this component (id or exact name)"))
             .arg(ArgDecl::value("source").choices(&["user", "external", "internal"]).help("Only issues from this source"))

@@ -29,7 +29,7 @@ impl Command<Nobl9> for MonitoringIntegration {
         )
         // Each run adds a report.
         .changes()
-        .output_schema(schema::external_issue())
+        .output_schema_text(schema::EXTERNAL_ISSUE)
         .args(common::args())
         .arg(
             ArgDecl::positional("component_name")

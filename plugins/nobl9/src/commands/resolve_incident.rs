@@ -24,7 +24,7 @@ impl Command<Nobl9> for ResolveIncident {
             // Sets a status: running it twice leaves the component operational.
             .changes()
             .idempotent()
-            .output_schema(schema::status_change())
+            .output_schema_text(schema::STATUS_CHANGE)
             .args(common::args())
             .arg(common::component_arg())
             .arg(common::message_arg())

@@ -17,7 +17,7 @@ impl Command<Nobl9> for StatusHistory {
         CommandDecl::new("status_history", "A component's status changes, newest first")
             .long_about("GET /status-page/components/{id}/status-changes: who changed what, when, and why.")
             .reads()
-            .output_schema(schema::history())
+            .output_schema_text(schema::HISTORY)
             .args(common::args())
             .arg(common::component_positional())
             .example("statusctl nobl9:status-history \"API Service\"")

@@ -16,15 +16,7 @@ impl Command<Nobl9> for TestConnection {
             )
             // The token exchange is a POST, but it only reads.
             .reads()
-            .output_schema(schema::record(json!({
-                "configuration": schema::record(json!({
-                    "source": {"type": "string"},
-                    "organization": {"type": "string"},
-                    "api": {"type": "string"},
-                })),
-                "authenticated": {"const": true},
-                "status": schema::tree(),
-            })))
+            .output_schema_text(schema::CONNECTION)
             .args(common::args())
             .example("statusctl nobl9:test-connection")
     }

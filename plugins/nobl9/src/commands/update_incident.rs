@@ -27,7 +27,7 @@ impl Command<Nobl9> for UpdateIncident {
             // Sets a status: running it twice leaves the same status.
             .changes()
             .idempotent()
-            .output_schema(schema::status_change())
+            .output_schema_text(schema::STATUS_CHANGE)
             .args(common::args())
             .arg(common::component_arg())
             .arg(common::severity_arg())
