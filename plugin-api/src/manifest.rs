@@ -75,10 +75,9 @@ impl Manifest {
         if reserved_namespaces.contains(&self.namespace.as_str()) {
             return Err(format!("the namespace `{}` is the name of a built-in command", self.namespace));
         }
-        let mut seen = std::collections::HashSet::new();
-        for cmd in &self.commands {
+        for (i, cmd) in self.commands.iter().enumerate() {
             validate_name("command", &cmd.name)?;
-            if !seen.insert(cmd.name.as_str()) {
+            if self.commands[..i].iter().any(|c| c.name == cmd.name) {
                 return Err(format!("command `{}` is declared twice", cmd.name));
             }
             cmd.validate()?;
@@ -157,7 +156,7 @@ pub struct CommandDecl {
     pub args: Vec<ArgDecl>,
     /// Whether the command changes something at the provider (shown in help; informative
     /// only: [`CommandDecl::effect`] is what decides).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mutating: bool,
     /// Example command lines, shown at the end of the command's help.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -166,7 +165,7 @@ pub struct CommandDecl {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<Effect>,
     /// Whether running the command twice with the same arguments leaves the same result.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub idempotent: bool,
     /// A JSON Schema of the command's data (what `-f json` prints).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,11 +295,12 @@ impl CommandDecl {
         if self.effect() == Effect::Reads && self.mutating {
             return Err(format!("{}: declared both `reads` and mutating", self.name));
         }
-        let mut ids = std::collections::HashSet::new();
-        let mut spellings = std::collections::HashSet::new();
-        for arg in &self.args {
+        // Small lists: linear looks cost less than hashing (this runs for every plugin at
+        // every start).
+        let mut spellings: Vec<String> = Vec::new();
+        for (i, arg) in self.args.iter().enumerate() {
             validate_name("argument", &arg.id)?;
-            if !ids.insert(arg.id.as_str()) {
+            if self.args[..i].iter().any(|a| a.id == arg.id) {
                 return Err(format!("{}: argument `{}` is declared twice", self.name, arg.id));
             }
             for spelling in arg.spellings() {
@@ -310,9 +310,10 @@ impl CommandDecl {
                         self.name
                     ));
                 }
-                if !spellings.insert(spelling.clone()) {
+                if spellings.contains(&spelling) {
                     return Err(format!("{}: flag `{spelling}` is declared twice", self.name));
                 }
+                spellings.push(spelling);
             }
             for dash in &arg.dash_aliases {
                 if dash.len() < 2 || !dash.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -372,11 +373,11 @@ pub struct ArgDecl {
     /// Other long spellings without `--`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub long_aliases: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub help: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "ValueType::is_default")]
     pub value_type: ValueType,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub required: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
@@ -388,12 +389,12 @@ pub struct ArgDecl {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<String>,
     /// Whether the active config profile may supply the value (key: the id).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub from_profile: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
     /// The value is a secret: never shown, redacted everywhere.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub secret: bool,
     /// The value decides where requests (and so credentials) go: an API URL, a host.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -448,6 +449,12 @@ impl EnvVarDecl {
     pub fn path(mut self) -> Self {
         self.path = true;
         self
+    }
+}
+
+impl ValueType {
+    fn is_default(&self) -> bool {
+        *self == ValueType::String
     }
 }
 
