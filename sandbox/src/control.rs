@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 
 use crate::clock::SandboxClock;
 use crate::fault::{Fault, FaultAction, FaultError, FaultMatch, FaultQueue};
-use crate::record::{RecordedRequest, RequestLog};
+use crate::record::{RecordedRequest, RequestCounters, RequestLog};
 
 /// Runs on every reset of the sandbox, e.g. to bring an emulator back to its
 /// seeded data.
@@ -87,9 +87,18 @@ impl Control {
         self.traffic().faults.clear();
     }
 
-    /// Every request recorded since the start or the last clear, oldest first.
+    /// The requests recorded since the start or the last clear, oldest
+    /// first: the most recent [`MAX_RECORDED_REQUESTS`](crate::MAX_RECORDED_REQUESTS)
+    /// of them, bodies cut at [`MAX_RECORDED_BODY_BYTES`](crate::MAX_RECORDED_BODY_BYTES).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.traffic().log.all()
+    }
+
+    /// Counts of every request recorded since the start or the last clear,
+    /// per method and per Statuspage incident, however many the log dropped;
+    /// same as `GET /_sandbox/counters`.
+    pub fn counters(&self) -> RequestCounters {
+        self.traffic().log.counters()
     }
 
     /// The recorded requests selected by `filter`, oldest first.
@@ -99,7 +108,8 @@ impl Control {
         requests
     }
 
-    /// Forgets recorded requests; numbering continues where it was.
+    /// Forgets recorded requests and zeroes the counters; numbering
+    /// continues where it was.
     pub fn clear_requests(&self) {
         self.traffic().log.clear();
     }

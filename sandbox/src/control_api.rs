@@ -1,5 +1,8 @@
 //! The JSON control API under `/_sandbox/`, a thin layer over [`Control`]:
-//! `faults`, `requests`, `reset`, `health` and `clock`.
+//! `faults`, `requests`, `counters`, `reset`, `health` and `clock`.
+//!
+//! The dispatcher has already refused foreign hosts and origins, non-JSON
+//! bodies and oversized ones (see `crate::guard`).
 
 use std::time::Duration;
 
@@ -14,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::control::Control;
 use crate::fault::{Fault, FaultMatch};
+use crate::record::RequestCounters;
 use crate::responses::{json_error, not_found};
 
 const PREFIX: &str = "/_sandbox";
@@ -28,6 +32,7 @@ pub(crate) fn router(control: Control) -> Router {
     Router::new()
         .route("/_sandbox/faults", get(list_faults).post(add_faults).delete(clear_faults))
         .route("/_sandbox/requests", get(list_requests).delete(clear_requests))
+        .route("/_sandbox/counters", get(counters))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/health", get(health))
         .route("/_sandbox/clock", get(clock_now).post(advance_clock))
@@ -73,6 +78,10 @@ async fn list_requests(
         Ok(Query(filter)) => Json(control.requests_matching(&filter)).into_response(),
         Err(rejection) => json_error(StatusCode::BAD_REQUEST, rejection.body_text()),
     }
+}
+
+async fn counters(State(control): State<Control>) -> Json<RequestCounters> {
+    Json(control.counters())
 }
 
 async fn clear_requests(State(control): State<Control>) -> StatusCode {

@@ -4,7 +4,16 @@
 //! A sandbox serves provider routers (plain [`axum::Router`]s) on
 //! `127.0.0.1`, records every request and injects faults, both from Rust
 //! through [`Control`] and over HTTP through the control API under
-//! `/_sandbox/` (`faults`, `requests`, `reset`, `health`, `clock`).
+//! `/_sandbox/` (`faults`, `requests`, `counters`, `reset`, `health`,
+//! `clock`).
+//!
+//! Only requests addressed to a loopback name or address are answered (the
+//! `Host` header), a browser's `Origin` must be a loopback page too, the
+//! control API takes JSON bodies only and bodies are capped at
+//! [`MAX_BODY_BYTES`]: a web page the user opens cannot read the recorded
+//! requests or add faults. The request log keeps the most recent
+//! [`MAX_RECORDED_REQUESTS`] requests (bodies cut at
+//! [`MAX_RECORDED_BODY_BYTES`]); [`RequestCounters`] count them all.
 //!
 //! Providers: the echo provider ([`SandboxBuilder::with_echo`]), a
 //! faithful emulator of the Atlassian Statuspage REST API v1
@@ -38,6 +47,7 @@ mod control_api;
 mod echo;
 mod error;
 mod fault;
+mod guard;
 mod mount_context;
 pub mod nobl9;
 mod persisted_emulator;
@@ -54,5 +64,6 @@ pub use clock::SandboxClock;
 pub use control::Control;
 pub use error::SandboxError;
 pub use fault::{DropPoint, Fault, FaultAction, FaultError, FaultMatch};
-pub use record::RecordedRequest;
+pub use guard::MAX_BODY_BYTES;
+pub use record::{MAX_RECORDED_BODY_BYTES, MAX_RECORDED_REQUESTS, RecordedRequest, RequestCounters};
 pub use running::RunningSandbox;

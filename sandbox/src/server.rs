@@ -23,6 +23,7 @@ use tracing::{debug, info, warn};
 use crate::control::Control;
 use crate::control_api::is_control_path;
 use crate::fault::{DropPoint, FaultAction};
+use crate::guard::{self, BodyRefused};
 use crate::responses::raw_json;
 
 const DEFAULT_FAULT_BODY: &str = r#"{"error":"injected fault"}"#;
@@ -34,7 +35,7 @@ enum Hangup {
     #[error("connection dropped by an injected fault ({0})")]
     Fault(&'static str),
     #[error("cannot read the request body")]
-    UnreadableBody(#[source] hyper::Error),
+    UnreadableBody(#[source] axum::BoxError),
 }
 
 /// Sends each request to the control API or, through the fault layer, to the
@@ -52,12 +53,24 @@ impl Dispatch {
     }
 
     async fn handle(&self, request: Request<Incoming>) -> Result<Response, Hangup> {
-        if is_control_path(request.uri().path()) {
-            return Ok(call(&self.control_api, request).await);
-        }
         let (parts, body) = request.into_parts();
+        if let Some(refused) = guard::refuse_foreign(&parts) {
+            warn!(method = %parts.method, path = parts.uri.path(), "refused a request not addressed to loopback");
+            return Ok(refused);
+        }
+        let control_path = is_control_path(parts.uri.path());
+        if control_path && let Some(refused) = guard::refuse_non_json_control(&parts, &body) {
+            return Ok(refused);
+        }
         // The whole body is needed for the recording anyway.
-        let body = body.collect().await.map_err(Hangup::UnreadableBody)?.to_bytes();
+        let body = match guard::read_body(&parts.headers, body).await {
+            Ok(body) => body,
+            Err(BodyRefused::TooLarge(refused)) => return Ok(refused),
+            Err(BodyRefused::Unreadable(error)) => return Err(Hangup::UnreadableBody(error)),
+        };
+        if control_path {
+            return Ok(call(&self.control_api, Request::from_parts(parts, Body::from(body))).await);
+        }
         let Some(action) = self.control.admit(&parts, &body) else {
             return Ok(self.call_provider(parts, body).await);
         };

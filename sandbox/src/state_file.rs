@@ -46,7 +46,9 @@ pub(crate) struct StateFile {
 
 impl StateFile {
     /// Reads the file if it exists; a missing file is an empty state.
+    /// Temporary files a killed sandbox left next to it are removed first.
     pub(crate) fn open(path: &Path) -> Result<Self, SandboxError> {
+        remove_stale_temporaries(path);
         let invalid = |reason: String| SandboxError::StateFile { path: path.to_owned(), reason };
         let document = match fs::read(path) {
             Ok(bytes) => {
@@ -135,16 +137,80 @@ where
     assert_eq!(again.load_section::<T>(provider).expect("loads").as_ref(), Some(state));
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let parent = match path.parent() {
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// `.NAME.PID.tmp`: where the process PID writes the new state before
+/// renaming it over `NAME`.
+fn temporary_path(path: &Path, pid: u32) -> PathBuf {
+    parent_dir(path).join(format!(".{}.{pid}.tmp", file_name(path)))
+}
+
+/// The process id in a temporary file name of `path`'s, if `entry` is one.
+fn temporary_pid(path: &Path, entry: &str) -> Option<u32> {
+    let name = file_name(path);
+    let pid =
+        entry.strip_prefix('.')?.strip_prefix(name.as_str())?.strip_prefix('.')?.strip_suffix(".tmp")?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether the process that named a temporary file may still be writing it:
+/// this process, or a live one where `/proc` tells; without `/proc`, a file
+/// changed in the last minute.
+fn may_be_in_use(pid: u32, temporary: &Path) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if Path::new("/proc/self").exists() {
+        return Path::new("/proc").join(pid.to_string()).exists();
+    }
+    fs::symlink_metadata(temporary)
+        .and_then(|metadata| metadata.modified())
+        .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age.as_secs() < 60))
+}
+
+/// Removes the temporary files of `path` that processes killed while saving
+/// left behind. Best effort: a file that cannot be removed stays.
+fn remove_stale_temporaries(path: &Path) {
+    let Ok(entries) = fs::read_dir(parent_dir(path)) else {
+        return;
     };
-    fs::create_dir_all(parent)?;
-    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|entry| temporary_pid(path, entry)) else {
+            continue;
+        };
+        let temporary = entry.path();
+        if may_be_in_use(pid, &temporary) {
+            continue;
+        }
+        match fs::remove_file(&temporary) {
+            Ok(()) => tracing::info!(path = %temporary.display(), "removed a stale sandbox state file"),
+            Err(error) => {
+                tracing::warn!(path = %temporary.display(), %error, "cannot remove a stale sandbox state file");
+            }
+        }
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    fs::create_dir_all(parent_dir(path))?;
+    let temporary = temporary_path(path, std::process::id());
     let written = (|| {
-        let mut file = fs::File::create(&temporary)?;
+        // Never through a link or into a file someone else left: a leftover
+        // of this process id can only be a dead process's.
+        let _ = fs::remove_file(&temporary);
+        let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&temporary)?;
         file.write_all(bytes)?;
         file.write_all(b"\n")?;
         file.sync_all()?;
@@ -198,6 +264,29 @@ mod tests {
             error.to_string().contains("the statuspage state does not fit this version of the sandbox"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn removes_the_temporary_files_of_dead_processes_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.json");
+        let stale = temporary_path(&path, u32::MAX - 1);
+        fs::write(&stale, "{half a sta").expect("write");
+        let mine = temporary_path(&path, std::process::id());
+        fs::write(&mine, "in use").expect("write");
+        let others = [".other.json.1.tmp", ".state.json.x.tmp", "state.json.1.tmp", ".state.json.1"];
+        for other in others {
+            fs::write(dir.path().join(other), "not ours").expect("write");
+        }
+        assert_eq!(temporary_pid(&path, ".state.json.42.tmp"), Some(42));
+        assert_eq!(temporary_pid(&path, ".state.json..tmp"), None);
+
+        StateFile::open(&path).expect("a missing file is an empty state");
+        assert!(!stale.exists(), "a dead process's temporary file stays");
+        assert!(mine.exists(), "this process's own temporary file is gone");
+        for other in others {
+            assert!(dir.path().join(other).exists(), "{other} is gone");
+        }
     }
 
     #[test]

@@ -17,7 +17,13 @@ async fn faults_round_trip_through_the_json_api() {
         { "match": {"path": "/echo/*"}, "times": 1, "action": {"drop": "before"} },
     ]);
 
-    let response = client.post(&url).body(sent.to_string()).send().await.expect("answer");
+    let response = client
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .body(sent.to_string())
+        .send()
+        .await
+        .expect("answer");
     assert_eq!(response.status(), 201);
     assert_eq!(json::<Value>(response).await, json!({"added": 2}));
 
@@ -37,6 +43,7 @@ async fn accepts_a_single_fault_with_defaults() {
     let sandbox = echo_sandbox().await;
     let response = client()
         .post(format!("{}/_sandbox/faults", sandbox.base_url()))
+        .header("Content-Type", "application/json")
         .body(r#"{"action": {"status": 500}}"#)
         .send()
         .await
@@ -59,7 +66,13 @@ async fn rejects_bad_faults_with_400_and_adds_none() {
         (r#"{"times": 0, "action": {"status": 500}}"#, "times"),
     ];
     for (body, expected) in bad_bodies {
-        let response = client.post(&url).body(body).send().await.expect("answer");
+        let response = client
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("answer");
         assert_eq!(response.status(), 400, "{body}");
         let error: Value = json(response).await;
         let message = error["error"].as_str().expect("error message");

@@ -4,7 +4,7 @@ use statusctl_sandbox::{Fault, FaultAction, FaultMatch};
 
 use crate::support::{assert_connection_closed, client, counting_sandbox, echo_sandbox, raw_exchange};
 
-const POST_THINGS: &str = "POST /things HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 2\r\n\r\n{}";
+const POST_THINGS: &str = "POST /things HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}";
 
 #[tokio::test]
 async fn status_fault_answers_without_calling_the_provider() {
@@ -95,7 +95,7 @@ async fn dropped_connections_carry_no_byte_of_a_response() {
 
     let answered = raw_exchange(
         sandbox.addr(),
-        "POST /things HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        "POST /things HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(answered.starts_with(b"HTTP/1.1 201"), "{}", String::from_utf8_lossy(&answered));

@@ -8,7 +8,7 @@ use crate::support::client;
 fn health_over_blocking_socket(base_addr: std::net::SocketAddr) -> String {
     let mut stream = TcpStream::connect(base_addr).expect("connect");
     stream
-        .write_all(b"GET /_sandbox/health HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /_sandbox/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .expect("write");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("read");

@@ -3,6 +3,7 @@
 mod control_api;
 mod echo;
 mod faults;
+mod hardening;
 mod lifecycle;
 mod nobl9_auth;
 mod nobl9_components;

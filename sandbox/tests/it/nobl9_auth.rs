@@ -281,7 +281,7 @@ async fn api_calls_need_a_bearer_token_of_the_organization_named_in_the_header()
 
     // Header names in any case, as the scripts send `organization`.
     let request = format!(
-        "GET {status} HTTP/1.1\r\nHost: sandbox\r\nORGANIZATION: {DEMO_ORG}\r\n\
+        "GET {status} HTTP/1.1\r\nHost: localhost\r\nORGANIZATION: {DEMO_ORG}\r\n\
          authorization: bearer {DEMO_API_TOKEN}\r\nConnection: close\r\n\r\n"
     );
     let raw = String::from_utf8(raw_exchange(api.sandbox.addr(), &request).await).expect("UTF-8");

@@ -19,18 +19,24 @@ async fn the_clock_control_api_reports_and_advances_time() {
     assert_eq!(before.status, 200);
     assert!(is_statuspage_time(&before.body["now"]), "{:?}", before.body);
 
-    let advanced = answer(client.post(&url).body(r#"{"advance_seconds": 3600}"#)).await;
+    let advanced = answer(
+        client.post(&url).header("Content-Type", "application/json").body(r#"{"advance_seconds": 3600}"#),
+    )
+    .await;
     assert_eq!(advanced.status, 200);
     let moved = millis_between(&before.body["now"], &advanced.body["now"]);
     assert!((3_600_000..3_610_000).contains(&moved), "{moved}");
     assert_eq!(api.control().clock().offset(), Duration::from_secs(3600));
 
-    let fractional = answer(client.post(&url).body(r#"{"advance_seconds": 0.5}"#)).await;
+    let fractional = answer(
+        client.post(&url).header("Content-Type", "application/json").body(r#"{"advance_seconds": 0.5}"#),
+    )
+    .await;
     assert_eq!(fractional.status, 200);
     assert_eq!(api.control().clock().offset(), Duration::from_millis(3_600_500));
 
     for bad in [r#"{"advance_seconds": -1}"#, r#"{"seconds": 5}"#, "five", r#"{"advance_seconds": "5"}"#] {
-        let refused = answer(client.post(&url).body(bad)).await;
+        let refused = answer(client.post(&url).header("Content-Type", "application/json").body(bad)).await;
         assert_eq!(refused.status, 400, "{bad}");
         assert!(refused.body["error"].is_string());
     }
