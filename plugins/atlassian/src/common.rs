@@ -1,7 +1,10 @@
 //! What every command shares: the Conan common flags, and turning them into a client.
 
+use std::io::Read;
+
 use serde::Deserialize;
-use statusctl_plugin_api::{ArgDecl, Call, Error, SecretRequest};
+use statusctl_plugin_api::serde_json::Value;
+use statusctl_plugin_api::{ArgDecl, Args, Call, CommandDecl, Error, SecretRequest};
 
 use crate::client::Client;
 
@@ -88,37 +91,71 @@ pub struct MessageArgs {
     message_file: Option<String>,
 }
 
+/// The longest message Statuspage takes, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 25_000;
+/// The most a message file is read: enough bytes for one character more than allowed (a
+/// character is at most 4 bytes), so `--message-file /dev/zero` ends at once as too long.
+const MAX_MESSAGE_BYTES: u64 = 4 * (MAX_MESSAGE_CHARS as u64 + 1);
+
 impl MessageArgs {
-    /// The message, at most 25,000 characters.
+    /// The message, at most 25,000 characters, with no NUL (newlines and tabs are fine).
     pub fn read(&self) -> Result<Option<String>, Error> {
         if let Some(path) = &self.message_file {
-            let text = if path == "-" {
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                    .map_err(|e| Error::usage(format!("cannot read the message from stdin: {e}")))?;
-                text
+            let read = if path == "-" {
+                read_bounded(std::io::stdin().lock())
+                    .map_err(|e| Error::usage(format!("cannot read the message from stdin: {e}")))?
             } else {
-                std::fs::read_to_string(path)
+                std::fs::File::open(path)
+                    .and_then(read_bounded)
                     .map_err(|e| Error::usage(format!("cannot read --message-file {path}: {e}")))?
             };
-            let text = text.trim_end_matches(['\n', '\r']).to_string();
+            let text = match read {
+                Bounded::Whole(text) => text.trim_end_matches(['\n', '\r']).to_string(),
+                Bounded::TooLong => {
+                    return Err(Error::usage(format!(
+                        "the message is more than {MAX_MESSAGE_CHARS} characters long; Statuspage allows 25,000"
+                    )));
+                }
+            };
             return check_message(text).map(Some);
         }
         self.message.clone().map(check_message).transpose()
     }
 }
 
+enum Bounded {
+    Whole(String),
+    /// More bytes than [`MAX_MESSAGE_BYTES`]: more characters than allowed.
+    TooLong,
+}
+
+/// Reads at most [`MAX_MESSAGE_BYTES`] (+1 to know there is more) as UTF-8.
+fn read_bounded(from: impl Read) -> std::io::Result<Bounded> {
+    let mut bytes = Vec::new();
+    from.take(MAX_MESSAGE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_MESSAGE_BYTES {
+        return Ok(Bounded::TooLong);
+    }
+    String::from_utf8(bytes)
+        .map(Bounded::Whole)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "the text is not UTF-8"))
+}
+
 fn check_message(text: String) -> Result<String, Error> {
     let chars = text.chars().count();
-    if chars > 25_000 {
+    if chars > MAX_MESSAGE_CHARS {
         return Err(Error::usage(format!(
             "the message is {chars} characters long; Statuspage allows 25,000"
         )));
     }
+    if text.contains('\0') {
+        return Err(Error::usage("the message contains a NUL character (U+0000)"));
+    }
     Ok(text)
 }
 
-/// A title: present (unless `optional`), not blank, at most 255 characters.
+/// A title: present (unless `optional`), not blank, one line of at most 255 characters
+/// without control characters.
 pub fn title(title: Option<&str>, optional: bool) -> Result<Option<String>, Error> {
     match title {
         None if optional => Ok(None),
@@ -128,8 +165,36 @@ pub fn title(title: Option<&str>, optional: bool) -> Result<Option<String>, Erro
             "the title is {} characters long; Statuspage allows 255",
             t.chars().count()
         ))),
-        Some(t) => Ok(Some(t.to_string())),
+        Some(t) => match t.chars().find(|c| c.is_control()) {
+            Some(c) => Err(Error::usage(format!(
+                "the title contains a control character (U+{:04X}); a title is one line of text",
+                u32::from(c)
+            ))),
+            None => Ok(Some(t.to_string())),
+        },
     }
+}
+
+/// Refuses a NUL anywhere in the text arguments (from the command line, the environment or
+/// a profile): no API takes it, and it would be cut or sent as given. `decl` names the
+/// argument as typed; the value is never shown (it may be a secret).
+pub fn no_nul(args: &Args, decl: impl FnOnce() -> CommandDecl) -> Result<(), Error> {
+    let has_nul = |v: &Value| match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(|i| i.as_str().is_some_and(|s| s.contains('\0'))),
+        _ => false,
+    };
+    let Some((id, _)) = args.0.iter().find(|(_, v)| has_nul(v)) else {
+        return Ok(());
+    };
+    let decl = decl();
+    let name = decl
+        .args
+        .iter()
+        .find(|a| &a.id == id)
+        .and_then(|a| a.long_name())
+        .map_or_else(|| id.to_uppercase(), |long| format!("--{long}"));
+    Err(Error::usage(format!("{name} contains a NUL character (U+0000)")))
 }
 
 /// `-ic`, required (checked here, after the token and the page, as Conan did).

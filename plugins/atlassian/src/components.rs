@@ -15,7 +15,8 @@ pub fn resolve(client: &Client<'_, '_>, page: &str, values: &[String]) -> Result
     if values.iter().all(|v| is_id(v)) {
         return Ok(values.to_vec());
     }
-    let all = client.get_all(&format!("/pages/{page}/components"), None)?;
+    // A name is decided on the whole list: a listing that does not end is an error.
+    let all = client.get_all(&format!("/pages/{page}/components"), None)?.whole()?;
     let components: Vec<(&str, &str)> = all
         .iter()
         .filter(|c| c.get("group").and_then(Value::as_bool) != Some(true))

@@ -1,11 +1,18 @@
 //! Creating without duplicates. The API has no idempotency key, so every create carries
 //! `metadata.statusctl.request_id`; when its outcome is unknown (no answer, or a 5xx), the
 //! request id is looked up among recent incidents before anything is sent again.
+//!
+//! A 2xx that is not a created incident (an empty or non-JSON body, `{}`, `[]`, `null`, an
+//! object without an id) leaves the outcome unknown too: it is looked up the same way, and
+//! when not found it is reported (exit 5, with the request id) and never sent again — the
+//! server said it took the request.
 
 use statusctl_plugin_api::serde_json::{Value, json};
-use statusctl_plugin_api::{Error, ErrorKind, HttpRequest, Lookup, outcome_unknown, resend_unless_found};
+use statusctl_plugin_api::{
+    Error, ErrorKind, HttpRequest, HttpResponse, Lookup, outcome_unknown, resend_unless_found,
+};
 
-use crate::client::{Client, check};
+use crate::client::{Client, PER_PAGE, Pager, check};
 
 /// Where a create of this kind shows up, so a lost answer can be looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +60,7 @@ pub fn create(
     if let Some(id) = &request_id {
         req = req.request_id(id.as_str());
     }
-    let send = || check(&req, client.send(&req)?)?.json();
+    let send = || created(&req, check(&req, client.send(&req)?)?, request_id.as_deref());
     let Some(id) = &request_id else {
         return send();
     };
@@ -63,12 +70,26 @@ pub fn create(
         // A lost answer's message already names the request id; a 5xx answer's does not.
         let what =
             if err.message.contains(id.as_str()) { "it".to_string() } else { format!("request id {id}") };
-        client.host().warn(format!("{}; looking for {what} before sending again", err.message));
+        let answered = err.http_status.is_some_and(|s| (200..300).contains(&s));
+        let then = if answered { "by its request id" } else { "before sending again" };
+        client.host().warn(format!("{}; looking for {what} {then}", err.message));
         match find(client, page, id, listing) {
             Ok(Some(incident)) => {
                 let created = incident["id"].as_str().unwrap_or("?");
                 client.host().warn(format!("found it: an earlier attempt created {created}"));
                 Ok(Lookup::Found(incident))
+            }
+            // The server answered 2xx: sending again would likely make a duplicate.
+            Ok(None) if answered => {
+                Err(Error::new(
+                    ErrorKind::OutcomeUnknown,
+                    format!(
+                        "{}, and no incident with request id {id} was found; before creating it again, look for an incident with metadata request id {id}",
+                        err.message
+                    ),
+                )
+                .with_status(err.http_status.unwrap_or_default())
+                .with_request_id(id.as_str()))
             }
             Ok(None) => Ok(Lookup::NotFound),
             Err(lookup) => Err(still_unknown(&req, id, &lookup)),
@@ -87,23 +108,69 @@ pub fn find(
     let tagged =
         |i: &Value| i.pointer("/metadata/statusctl/request_id").and_then(Value::as_str) == Some(request_id);
     for list in listing.paths() {
-        for n in 1.. {
-            let batch = if list.is_empty() {
-                let path = format!("/pages/{page}/incidents");
-                let req = client.request("GET", &path).query("page", n.to_string()).query("limit", "100");
-                crate::client::list(&req, client.json(&req)?)?
-            } else {
-                client.get_page(&format!("/pages/{page}/incidents/{list}"), n)?
-            };
+        if list.is_empty() {
+            let path = format!("/pages/{page}/incidents");
+            let req = client.request("GET", &path).query("page", "1").query("limit", PER_PAGE.to_string());
+            let batch = crate::client::list(&req, client.json(&req)?)?;
             if let Some(found) = batch.iter().find(|i| tagged(i)) {
                 return Ok(Some(found.clone()));
             }
-            if list.is_empty() || batch.len() < 100 {
-                break;
+            continue;
+        }
+        let path = format!("/pages/{page}/incidents/{list}");
+        // Bounded: a list that does not end (or repeats a page) is an error, not "not found".
+        let mut pager = Pager::new(PER_PAGE, None);
+        while let Some(batch) = pager.next(|n| client.get_page(&path, n))? {
+            if let Some(found) = batch.iter().find(|i| tagged(i)) {
+                return Ok(Some(found.clone()));
             }
+        }
+        if let Some(err) = pager.unfinished(&client.what("GET", &path)) {
+            return Err(err);
         }
     }
     Ok(None)
+}
+
+/// The incident a create answered with: a JSON object with a string id. Anything else in a
+/// 2xx (empty, not JSON, `{}`, `[]`, `null`) leaves the outcome unknown: the server took the
+/// request but did not say what it made.
+fn created(req: &HttpRequest, resp: HttpResponse, request_id: Option<&str>) -> Result<Value, Error> {
+    let parsed = statusctl_plugin_api::serde_json::from_str::<Value>(&resp.body);
+    let what = match &parsed {
+        Ok(incident) if incident.get("id").and_then(Value::as_str).is_some_and(|id| !id.is_empty()) => {
+            return parsed.map_err(Error::from);
+        }
+        _ if resp.body.trim().is_empty() => "an empty body".to_string(),
+        Err(_) => "a body that is not JSON".to_string(),
+        Ok(Value::Object(_)) => "an object without an incident id".to_string(),
+        Ok(other) => format!("`{}` instead of an incident", short(other)),
+    };
+    let mut message = format!(
+        "{} {} answered {} with {what}, not the created incident: it may have been applied",
+        req.method,
+        statusctl_plugin_api::url_path(&req.url),
+        resp.status
+    );
+    if let Some(id) = request_id {
+        message.push_str(&format!(" (request id {id})"));
+    }
+    let mut err = Error::new(ErrorKind::OutcomeUnknown, message).with_status(resp.status);
+    err.request_id = request_id.map(str::to_string);
+    Err(err)
+}
+
+/// A JSON value for a message: `null`, `[]`, or its type.
+fn short(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Array(a) if a.is_empty() => "[]",
+        Value::Array(_) => "a list",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Object(_) => "an object",
+    }
 }
 
 fn still_unknown(req: &HttpRequest, request_id: &str, lookup: &Error) -> Error {

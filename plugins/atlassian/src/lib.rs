@@ -10,6 +10,7 @@ mod components;
 mod conan_text;
 mod create;
 mod incident_fields;
+mod list_limit;
 mod schema;
 mod times;
 

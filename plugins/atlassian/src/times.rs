@@ -9,7 +9,10 @@ const CONAN_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
 /// `scheduled_for` as sent, and the instant it denotes.
 pub fn start(scheduled: Option<&str>, now: Timestamp) -> Result<(String, Timestamp), Error> {
     match scheduled.map(str::trim) {
-        None | Some("") | Some("now") => {
+        Some("") => Err(Error::usage(
+            "--scheduled is empty: give `now` or an RFC 3339 time such as 2030-01-01T10:00:00Z",
+        )),
+        None | Some("now") => {
             // The API wants the start at least a minute after creation.
             let at = now + SignedDuration::from_mins(1);
             Ok((format(at), at))
@@ -35,11 +38,16 @@ pub fn end(until: Option<&str>, start: Timestamp) -> Result<String, Error> {
 }
 
 fn parse(text: &str, flag: &str) -> Result<Timestamp, Error> {
-    text.parse::<Timestamp>().map_err(|e| {
+    let at = text.parse::<Timestamp>().map_err(|e| {
         Error::usage(format!(
             "invalid {flag} `{text}`: expected `now` or an RFC 3339 time such as 2030-01-01T10:00:00Z ({e})"
         ))
-    })
+    })?;
+    // The API keeps times as Unix timestamps; a year such as 0000 is a typo, not a window.
+    if at < Timestamp::UNIX_EPOCH {
+        return Err(Error::usage(format!("invalid {flag} `{text}`: the time is before 1970")));
+    }
+    Ok(at)
 }
 
 fn format(at: Timestamp) -> String {
@@ -73,5 +81,15 @@ mod tests {
         assert_eq!(end(Some("2030-01-01T12:00:00Z"), at).unwrap(), "2030-01-01T12:00:00Z");
         assert!(end(Some("2030-01-01T07:00:00Z"), at).is_err());
         assert!(start(Some("tomorrow"), Timestamp::UNIX_EPOCH).is_err());
+    }
+
+    #[test]
+    fn an_empty_start_and_year_0000_are_usage_errors() {
+        for text in ["", "  ", "0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z"] {
+            let err = start(Some(text), Timestamp::UNIX_EPOCH).unwrap_err();
+            assert_eq!(err.kind, statusctl_plugin_api::ErrorKind::Usage, "{text:?}");
+        }
+        let at = ts("2030-01-01T10:00:00Z");
+        assert!(end(Some("0000-01-01T00:00:00Z"), at).is_err());
     }
 }

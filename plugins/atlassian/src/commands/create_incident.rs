@@ -200,4 +200,82 @@ mod tests {
         assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Usage, "Incident title is required."));
         assert!(host.requests().is_empty());
     }
+
+    #[test]
+    fn a_2xx_that_is_not_an_incident_is_looked_up_and_never_resent() {
+        for body in ["", "not json", "{}", "[]", "null", r#"{"id": ""}"#, r#"{"incident": {"id": 5}}"#] {
+            let host = TestHost::new().reply(Reply::status(201, body)).reply(Reply::json(200, &json!([])));
+            let err = run(&host, &[]).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::OutcomeUnknown, "{body:?}");
+            assert_eq!(err.request_id.as_deref(), Some("rid-1"));
+            assert!(err.message.contains("request id rid-1"), "{}", err.message);
+            assert!(
+                err.message.starts_with("POST /v1/pages/page1/incidents answered 201 with "),
+                "{}",
+                err.message
+            );
+            assert!(!err.message.contains("None"), "{}", err.message);
+            assert_eq!(
+                host.lines(),
+                [format!("POST {URL}"), format!("GET {URL}/unresolved?page=1&per_page=100")]
+            );
+        }
+        let host = TestHost::new()
+            .reply(Reply::status(201, ""))
+            .reply(Reply::json(200, &json!([{"id": "other0000001", "metadata": {}}, created()])));
+        let out = run(&host, &[]).unwrap();
+        assert_eq!(out.data, created());
+        assert!(out.text.unwrap().contains("Incident ID: inc000000001\n"));
+        assert_eq!(host.warnings()[1], "found it: an earlier attempt created inc000000001");
+        // Without a request id there is nothing to look up: the outcome is unknown.
+        let host = TestHost::new().reply(Reply::status(200, "null"));
+        let err = run(&host, &["--no-request-id"]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
+        assert_eq!(host.lines().len(), 1);
+    }
+
+    #[test]
+    fn a_component_listing_that_repeats_its_page_is_an_error_and_nothing_is_posted() {
+        let full: Vec<Value> = (0..100)
+            .map(|i| json!({"id": format!("comp{i:08}"), "name": format!("C{i}"), "group": false}))
+            .collect();
+        let host =
+            TestHost::new().reply(Reply::json(200, &json!(full))).reply(Reply::json(200, &json!(full)));
+        let err = run(&host, &["-c", "Absent"]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Unavailable);
+        assert!(err.message.contains("the server ignores `page`"), "{}", err.message);
+        assert!(host.requests().iter().all(|r| r.method == "GET"));
+        assert_eq!(host.requests().len(), 2);
+    }
+
+    #[test]
+    fn control_characters_in_the_title_and_nul_anywhere_are_refused_before_sending() {
+        for title in ["API\x1b[2Jdown", "API\ndown", "API\tdown", "A\u{85}"] {
+            let host = TestHost::new();
+            let err = host
+                .run::<Statuspage>("create_incident", &["-tk", "tok-secret-1", "-p", "page1", "-t", title])
+                .unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Usage, "{title:?}");
+            assert!(err.message.starts_with("the title contains a control character"), "{}", err.message);
+            assert!(host.requests().is_empty());
+        }
+        let host = TestHost::new();
+        let err = run(&host, &["-m", "a\0b"]).unwrap_err();
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (ErrorKind::Usage, "--message contains a NUL character (U+0000)")
+        );
+        let err = host
+            .run::<Statuspage>("create_incident", &["-tk", "tok\0secret", "-p", "page1", "-t", "x"])
+            .unwrap_err();
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (ErrorKind::Usage, "--token contains a NUL character (U+0000)")
+        );
+        assert!(host.requests().is_empty());
+        // Newlines and tabs in a message are fine.
+        let host = TestHost::new().reply(Reply::json(201, &created()));
+        run(&host, &["-m", "line 1\n\tline 2"]).unwrap();
+        assert_eq!(host.requests()[0].json()["incident"]["body"], "line 1\n\tline 2");
+    }
 }

@@ -1,7 +1,7 @@
 use statusctl_plugin_api::serde_json::Value;
 use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 
-use crate::{Statuspage, common, schema};
+use crate::{Statuspage, common, list_limit, schema};
 
 pub struct ListComponents;
 
@@ -11,11 +11,13 @@ impl Command<Statuspage> for ListComponents {
             .reads()
             .output_schema_text(schema::COMPONENTS)
             .args(common::args())
+            .arg(list_limit::arg("components"))
     }
 
     fn run(&self, _: &Statuspage, call: &Call<'_>) -> Result<Output, Error> {
         let (client, page) = common::connect(call)?;
-        let all = client.get_all(&format!("/pages/{page}/components"), None)?;
+        let limit = list_limit::read(call)?;
+        let all = client.get_all(&format!("/pages/{page}/components"), limit)?.shown(client.host());
         let text = tree(&all);
         Ok(Output::data(Value::Array(all)).with_text(text))
     }

@@ -2,7 +2,8 @@ use serde::Deserialize;
 use statusctl_plugin_api::serde_json::Value;
 use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output};
 
-use crate::{Statuspage, client, common, schema};
+use crate::client::{self, PER_PAGE, Pager};
+use crate::{Statuspage, common, list_limit, schema};
 
 const VIEWS: [(&str, &str); 4] = [
     ("unresolved", "unresolved"),
@@ -16,7 +17,6 @@ pub struct ListIncidents;
 #[derive(Deserialize)]
 struct ListArgs {
     query: Option<String>,
-    limit: Option<i64>,
 }
 
 impl Command<Statuspage> for ListIncidents {
@@ -27,7 +27,7 @@ impl Command<Statuspage> for ListIncidents {
                 .output_schema_text(schema::INCIDENTS)
                 .args(common::args())
                 .arg(ArgDecl::value("query").help("Text search over names, statuses and updates"))
-                .arg(ArgDecl::value("limit").integer().help("Stop after N incidents"));
+                .arg(list_limit::arg("incidents"));
         for (id, _) in VIEWS {
             let others: Vec<&str> = VIEWS.iter().map(|(o, _)| *o).filter(|o| *o != id).collect();
             let mut arg = ArgDecl::flag(id).help(match id {
@@ -47,42 +47,36 @@ impl Command<Statuspage> for ListIncidents {
     fn run(&self, _: &Statuspage, call: &Call<'_>) -> Result<Output, Error> {
         let (client, page) = common::connect(call)?;
         let args: ListArgs = call.args.parse()?;
-        let limit = match args.limit {
-            Some(n) if n < 1 => return Err(Error::usage("--limit must be at least 1")),
-            Some(n) => Some(n as usize),
-            None => None,
-        };
+        let limit = list_limit::read(call)?;
         let view = VIEWS.iter().find(|(id, _)| call.args.flag(id)).map(|(_, path)| *path);
         let items = match (view, args.query.as_deref()) {
-            (Some(path), None) => client.get_all(&format!("/pages/{page}/incidents/{path}"), limit)?,
+            (Some(path), None) => {
+                client.get_all(&format!("/pages/{page}/incidents/{path}"), limit)?.shown(client.host())
+            }
             // These views take no `q`: filter here, and only then apply --limit.
             (Some(path), Some(q)) => {
                 let items = client.get_all(&format!("/pages/{page}/incidents/{path}"), None)?;
+                let items = items.shown(client.host());
                 items.into_iter().filter(|i| matches(i, q)).take(limit.unwrap_or(usize::MAX)).collect()
             }
             // The plain list pages with `limit`, not `per_page`.
             (None, query) => {
                 let path = format!("/pages/{page}/incidents");
+                // A small --limit asks for no more than it needs.
+                let per = limit.map_or(PER_PAGE, |l| l.min(PER_PAGE));
+                let mut pager = Pager::new(per, limit);
                 let mut items = Vec::new();
-                for n in 1.. {
-                    // A small --limit asks for no more than it needs.
-                    let per = limit.map_or(100, |l| l.min(100));
+                while let Some(batch) = pager.next(|n| {
                     let req = client
                         .request("GET", &path)
                         .query("page", n.to_string())
                         .query("limit", per.to_string())
                         .query_opt("q", query);
-                    let batch = client::list(&req, client.json(&req)?)?;
-                    let short = batch.len() < per;
+                    client::list(&req, client.json(&req)?)
+                })? {
                     items.extend(batch);
-                    if short || limit.is_some_and(|l| items.len() >= l) {
-                        break;
-                    }
                 }
-                if let Some(l) = limit {
-                    items.truncate(l);
-                }
-                items
+                pager.listed(client.what("GET", &path), items).shown(client.host())
             }
         };
         let text = table(&items);

@@ -16,7 +16,7 @@ impl Command<Statuspage> for TestConnection {
     fn run(&self, _: &Statuspage, call: &Call<'_>) -> Result<Output, Error> {
         let (client, page) = common::connect(call)?;
         let found = client.get(&format!("/pages/{page}"))?;
-        let all = client.get_all(&format!("/pages/{page}/components"), None)?;
+        let all = client.get_all(&format!("/pages/{page}/components"), None)?.shown(client.host());
         // Groups are listed among the components; count only the components themselves.
         let components: Vec<_> = all.iter().filter(|c| c["group"].as_bool() != Some(true)).collect();
         let name = found["name"].as_str().unwrap_or("?");

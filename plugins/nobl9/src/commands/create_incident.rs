@@ -44,6 +44,9 @@ impl Command<Nobl9> for CreateIncident {
     fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
         let args: Args = call.args.parse()?;
         let severity = status::parse_severity(&args.severity)?;
+        if let Some(title) = &args.title {
+            common::one_line(title, "the title")?;
+        }
         let comment = args.message.or(args.title);
         let note = Note { comment: comment.as_deref(), propagate: args.propagate };
         incident::set(call, plugin, &args.component, |_, _| Ok(severity), note, "✅ Incident created")
@@ -105,5 +108,27 @@ mod tests {
         let severity = decl.args.iter().find(|a| a.id == "severity").unwrap();
         assert_eq!(severity.spellings(), ["--severity", "--component-status", "-cs"]);
         assert!(severity.choices.is_empty() && severity.required);
+    }
+
+    #[test]
+    fn control_characters_in_the_title_and_nul_anywhere_are_refused_before_sending() {
+        let host = scripted();
+        let err =
+            host.run::<Nobl9>("create_incident", &["-c", API_ID, "-cs", "major_outage", "-t", "a\x1b[2Jb"]);
+        assert_eq!(err.unwrap_err().kind, ErrorKind::Usage);
+        let err = host
+            .run::<Nobl9>("create_incident", &["-c", API_ID, "-cs", "major_outage", "-m", "a\0b"])
+            .unwrap_err();
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (ErrorKind::Usage, "--message contains a NUL character (U+0000)")
+        );
+        let err = host.run::<Nobl9>("create_incident", &["-c", "API\0", "-cs", "major_outage"]).unwrap_err();
+        assert_eq!(err.message, "--component contains a NUL character (U+0000)");
+        assert!(host.requests().is_empty());
+        // Newlines and tabs in a message are fine.
+        let host = scripted().reply(ok(json!({})));
+        host.run::<Nobl9>("create_incident", &["-c", API_ID, "-cs", "major_outage", "-m", "a\n\tb"]).unwrap();
+        assert_eq!(host.requests()[0].json()["comment"], "a\n\tb");
     }
 }
