@@ -109,7 +109,7 @@ fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
          {profile_note}\n\n\
          Nobl9 emulator ({url}/api), seeded with an organization and client credentials:\n  \
          export NOBL9_BASE_URL={url} NOBL9_ORG={org} NOBL9_CLIENT_ID={client} NOBL9_CLIENT_SECRET={secret}\n\n\
-         Control API: {url}/_sandbox/ (faults, requests, clock, reset, health); echo provider: {url}/echo\n\
+         Control API: {url}/_sandbox/ (faults, requests, counters, clock, reset, health; JSON bodies); echo provider: {url}/echo\n\
          Press Ctrl-C to stop.",
         page = statuspage::DEMO_PAGE_ID,
         token = statuspage::DEMO_TOKEN,

@@ -1,10 +1,11 @@
 //! `statusctl sandbox`: the tour (`--demo`) through the real plugin, serving on a free port
 //! (`--port 0`) with the address and the variables to use printed first, and `--state FILE`
-//! keeping the emulator's data across processes.
+//! keeping the emulator's data across processes; what a web page or a killed sandbox cannot do to it.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, ChildStdout, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 use statusctl_sandbox::statuspage::{DEMO_PAGE_ID, DEMO_TOKEN};
@@ -243,4 +244,100 @@ fn the_demo_tours_nobl9_too_when_its_plugin_is_there() {
     }
     // The secret the profile holds is never printed.
     run.never_shows(statusctl_sandbox::nobl9::DEMO_CLIENT_SECRET);
+}
+
+/// Sends `head` (request line and headers, without the empty line) and `body` as they are.
+fn raw_request(addr: SocketAddr, head: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect to the sandbox");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let length = if head.contains("Content-Length:") {
+        String::new()
+    } else {
+        format!("\r\nContent-Length: {}", body.len())
+    };
+    let request = format!("{head}{length}\r\nConnection: close\r\n\r\n{body}");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read the answer");
+    let status = raw.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
+    (status, raw.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default())
+}
+
+#[test]
+fn the_served_sandbox_keeps_other_sites_out_of_its_log_and_its_faults() {
+    let w = World::new();
+    let served = Served::start(&w, &[]);
+    let addr = served.addr;
+    // statusctl's requests, with the token, are in the log.
+    served.world_for().run(&["statuspage:test-connection"]).ok();
+    let (status, log) = raw_request(addr, &format!("GET /_sandbox/requests HTTP/1.1\r\nHost: {addr}"), "");
+    assert_eq!(status, 200, "{log}");
+    assert!(log.contains(DEMO_TOKEN), "{log}");
+
+    // DNS rebinding: the page's own name, now resolving to 127.0.0.1, in the Host header.
+    for host in ["attacker.example".to_string(), format!("attacker.example:{}", addr.port())] {
+        let (status, body) =
+            raw_request(addr, &format!("GET /_sandbox/requests HTTP/1.1\r\nHost: {host}"), "");
+        assert_eq!(status, 403, "{body}");
+        assert!(!body.contains(DEMO_TOKEN), "{body}");
+        assert!(serde_json::from_str::<Value>(&body).unwrap()["error"].is_string(), "{body}");
+    }
+
+    // A cross-origin `text/plain` POST (no preflight) adds no fault; nor does one without a type.
+    let fault = r#"{"match": {"method": "POST"}, "action": {"drop": "after"}}"#;
+    let post = format!("POST /_sandbox/faults HTTP/1.1\r\nHost: {addr}");
+    for content_type in ["\r\nContent-Type: text/plain;charset=UTF-8", ""] {
+        let (status, body) = raw_request(addr, &format!("{post}{content_type}"), fault);
+        assert_eq!(status, 415, "{content_type:?}: {body}");
+    }
+    // Nor a bodiless reset from another site's page.
+    let (status, _) = raw_request(
+        addr,
+        &format!("POST /_sandbox/reset HTTP/1.1\r\nHost: {addr}\r\nOrigin: https://attacker.example"),
+        "",
+    );
+    assert_eq!(status, 403);
+    let (_, faults) = raw_request(addr, &format!("GET /_sandbox/faults HTTP/1.1\r\nHost: {addr}"), "");
+    assert_eq!(faults, "[]");
+    // As the README's curl lines send it, it works.
+    let (status, body) = raw_request(addr, &format!("{post}\r\nContent-Type: application/json"), fault);
+    assert_eq!(status, 201, "{body}");
+
+    // A body over 1 MiB is refused before it is read.
+    let (status, _) = raw_request(
+        addr,
+        &format!(
+            "POST /v1/pages/{DEMO_PAGE_ID}/incidents HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1048577"
+        ),
+        "",
+    );
+    assert_eq!(status, 413);
+
+    // The counters: statusctl's GETs, no write.
+    let (status, body) =
+        raw_request(addr, &format!("GET /_sandbox/counters HTTP/1.1\r\nHost: localhost"), "");
+    assert_eq!(status, 200, "{body}");
+    let counters: Value = serde_json::from_str(&body).unwrap();
+    assert!(counters["methods"]["GET"].as_u64().is_some_and(|n| n >= 1), "{counters}");
+    assert_eq!(counters["methods"].get("POST"), None, "{counters}");
+}
+
+#[test]
+fn a_sandbox_with_state_removes_what_a_killed_one_left() {
+    let w = World::new();
+    let state = w.path("state.json");
+    // A save interrupted by a kill: the temporary file of a process that is gone (no such pid),
+    // beside one of a live process (this test's) and another file's.
+    let stale = w.path(".state.json.4000000000.tmp");
+    let live = w.path(&format!(".state.json.{}.tmp", std::process::id()));
+    let other = w.path(".other.json.4000000000.tmp");
+    for file in [&stale, &live, &other] {
+        std::fs::write(file, "{\"format\": \"statusctl-sandbox-st").unwrap();
+    }
+    let served = Served::start(&w, &["--state", &state.display().to_string()]);
+    assert!(!stale.exists(), "the stale temporary file is still there");
+    assert!(live.exists() && other.exists());
+    // And the sandbox saves as usual.
+    served.world_for().run(&["statuspage:create-incident", "-t", "Saved"]).ok();
+    assert!(std::fs::read_to_string(&state).unwrap().contains("Saved"));
 }
