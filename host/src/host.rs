@@ -244,7 +244,7 @@ impl Host {
         I: IntoIterator<Item = T>,
         T: Into<OsString>,
     {
-        let argv: Vec<String> = argv.into_iter().map(|a| a.into().to_string_lossy().into_owned()).collect();
+        let (argv, undecodable) = decode_argv(argv.into_iter().map(Into::into).collect());
         let scan = globals::prescan(&argv);
         let color = self.config.stderr
             && !scan.no_color
@@ -256,6 +256,9 @@ impl Host {
             if self.config.stderr { LogTarget::Stderr } else { LogTarget::Buffer(collected.clone()) };
         let subscriber = log::subscriber(scan.verbosity, color, redactor.clone(), target);
         let mut outcome = tracing::subscriber::with_default(subscriber, || {
+            if let Some(err) = undecodable {
+                return fail(&err, scan.json, color, &redactor);
+            }
             match self.run_stages(argv, &scan, color, &redactor, cancel) {
                 Ok(outcome) => outcome,
                 Err(err) => fail(&err, scan.json, color, &redactor),
@@ -316,6 +319,41 @@ impl Host {
     }
 }
 
+/// argv as text. An argument that is not valid UTF-8 is a usage error naming its position
+/// (and the flag it belongs to), never silently replaced; its bytes are not shown (it may be
+/// a secret). Argument 0, the program's name, may be anything.
+fn decode_argv(raw: Vec<OsString>) -> (Vec<String>, Option<HostError>) {
+    let mut argv = Vec::with_capacity(raw.len());
+    let mut error = None;
+    for (i, arg) in raw.into_iter().enumerate() {
+        match arg.into_string() {
+            Ok(text) => argv.push(text),
+            Err(arg) => {
+                let lossy = arg.to_string_lossy().into_owned();
+                if i > 0 && error.is_none() {
+                    let inline_flag = lossy
+                        .split_once('=')
+                        .map(|(f, _)| f)
+                        .filter(|f| f.starts_with("--") && !f.contains(char::REPLACEMENT_CHARACTER));
+                    let previous_flag = argv
+                        .last()
+                        .filter(|p: &&String| i > 1 && p.starts_with('-') && p.len() > 1 && !p.contains('='));
+                    let whose = match (inline_flag, previous_flag) {
+                        (Some(flag), _) => format!(" (the value of {flag})"),
+                        (None, Some(flag)) => format!(" (after {flag})"),
+                        (None, None) => String::new(),
+                    };
+                    error = Some(HostError::Usage(format!(
+                        "argument {i}{whose} is not valid UTF-8 (arguments must be text)"
+                    )));
+                }
+                argv.push(lossy);
+            }
+        }
+    }
+    (argv, error)
+}
+
 fn success(stdout: String, data: Option<Value>) -> Outcome {
     Outcome { exit_code: ExitCode::Success, stdout, stderr: String::new(), data, error: None }
 }
@@ -328,8 +366,37 @@ fn fail(err: &HostError, json: bool, color: bool, redactor: &Redactor) -> Outcom
     Outcome {
         exit_code: err.exit_code(),
         stdout: if json { output::json_text(&data) } else { String::new() },
-        stderr: format!("{prefix} {message}\n"),
+        stderr: format!("{prefix} {}\n", output::one_line(&message)),
         data: Some(data),
         error: Some(message),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod argv_tests {
+    use super::*;
+    use std::os::unix::ffi::OsStringExt;
+
+    #[test]
+    fn non_utf8_arguments_are_named_not_replaced() {
+        let bad = || OsString::from_vec(b"ab\xffc".to_vec());
+        let line = |args: Vec<OsString>| decode_argv(args).1.map(|e| e.to_string());
+        assert_eq!(line(vec!["s".into(), "ns:cmd".into(), "--title".into(), "x".into()]), None);
+        assert_eq!(
+            line(vec!["s".into(), "ns:cmd".into(), "-t".into(), bad()]).as_deref(),
+            Some("argument 3 (after -t) is not valid UTF-8 (arguments must be text)")
+        );
+        let mut inline = b"--title=".to_vec();
+        inline.extend_from_slice(b"\xfe");
+        assert_eq!(
+            line(vec!["s".into(), "ns:cmd".into(), OsString::from_vec(inline)]).as_deref(),
+            Some("argument 2 (the value of --title) is not valid UTF-8 (arguments must be text)")
+        );
+        assert_eq!(
+            line(vec!["s".into(), bad()]).as_deref(),
+            Some("argument 1 is not valid UTF-8 (arguments must be text)")
+        );
+        // The program's own name may be anything.
+        assert_eq!(line(vec![bad(), "plugins".into()]), None);
     }
 }

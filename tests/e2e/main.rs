@@ -10,6 +10,7 @@ mod dry_run;
 mod embedding;
 mod endpoints;
 mod engine;
+mod hostile_files;
 mod hostile_plugins;
 mod http;
 mod install;

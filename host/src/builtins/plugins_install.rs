@@ -9,6 +9,7 @@ use crate::discovery;
 use crate::error::HostError;
 use crate::loader;
 use crate::registry::Status;
+use crate::security::{self, Verdict};
 
 pub fn command() -> Command {
     Command::new("install")
@@ -26,11 +27,18 @@ pub fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Replace an installed version of the same plugin"),
         )
+        .arg(
+            Arg::new("allow_insecure_plugins")
+                .long("allow-insecure-plugins")
+                .action(ArgAction::SetTrue)
+                .help("Install FILE even if others could have changed it (or its directory)"),
+        )
 }
 
 pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let file = m.get_one::<PathBuf>("file").cloned().unwrap_or_default();
     let force = m.get_flag("force");
+    let allow_insecure = m.get_flag("allow_insecure_plugins") || cx.globals.allow_insecure_plugins;
     let Some(dir) = cx.user_plugin_dir else {
         return Err(HostError::Config("no user plugin dir (set HOME or XDG_DATA_HOME)".into()));
     };
@@ -53,9 +61,30 @@ pub fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     }
     let file_name = file.file_name().ok_or_else(|| HostError::Usage("FILE has no file name".into()))?;
     let target = dir.join(file_name);
+    let source = std::fs::File::open(&file).map_err(|e| HostError::io(&file, e))?;
+    // A file others could have written is refused as discovery would refuse to load it (the
+    // same rule, the same override), judged on the file opened: the one whose bytes are
+    // copied. Nothing is loaded, so none of its code runs.
+    match security::check_open(&file, &source) {
+        Verdict::Safe => {}
+        Verdict::Warn(why) => tracing::warn!("plugin {}: {why}", file.display()),
+        Verdict::Insecure(why) if allow_insecure => tracing::warn!(
+            "plugin {}: {why}; installing it anyway (--allow-insecure-plugins)",
+            file.display()
+        ),
+        Verdict::Insecure(why) => {
+            return Err(HostError::PluginUnavailable {
+                namespace: discovery::namespace_from_file_name(&file).unwrap_or_else(|| "?".into()),
+                path: file.clone(),
+                reason: format!(
+                    "not installed: {why} (fix its permissions, or pass --allow-insecure-plugins)"
+                ),
+            });
+        }
+    }
     // The bytes checked are the bytes installed: the source is read once into a private
     // file next to the target, that copy is loaded and checked, then renamed into place.
-    let staged = Staged::copy_from(&file, dir)?;
+    let staged = Staged::copy_from(source, &file, dir)?;
     // The same load and manifest check as discovery (`loader::load`), on the copy.
     let loaded = loader::load(&staged.path, cx.reserved).map_err(|err| HostError::PluginUnavailable {
         namespace: loader::namespace_symbol(&staged.path).unwrap_or_else(|| "?".into()),
@@ -132,14 +161,13 @@ struct Staged {
 }
 
 impl Staged {
-    /// Reads `from` exactly once, into a new file in `dir`.
-    fn copy_from(from: &Path, dir: &Path) -> Result<Staged, HostError> {
+    /// Reads `source` (opened from `from`) exactly once, into a new file in `dir`.
+    fn copy_from(mut source: std::fs::File, from: &Path, dir: &Path) -> Result<Staged, HostError> {
         let created_dir = (!dir.exists()).then(|| dir.to_path_buf());
         std::fs::create_dir_all(dir).map_err(|e| HostError::io(dir, e))?;
         let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("plugin");
         let (path, mut out) = create_private(dir, name).map_err(|e| HostError::io(dir, e))?;
         let staged = Staged { path, created_dir, done: false };
-        let mut source = std::fs::File::open(from).map_err(|e| HostError::io(from, e))?;
         std::io::copy(&mut source, &mut out).map_err(|e| HostError::io(from, e))?;
         out.sync_all().map_err(|e| HostError::io(&staged.path, e))?;
         Ok(staged)

@@ -31,6 +31,7 @@ fn spellings(arg: &Arg) -> Vec<String> {
 
 pub fn args() -> Vec<Arg> {
     let global = |arg: Arg| arg.global(true).help_heading("Global options");
+    let before_command = |arg: Arg| arg.help_heading("Global options");
     vec![
         global(
             Arg::new("format")
@@ -64,13 +65,16 @@ pub fn args() -> Vec<Arg> {
                 .action(ArgAction::SetTrue)
                 .help("Print the requests that would change something instead of sending them"),
         ),
-        global(
+        // The two that decide which code is loaded are read before the command tree exists,
+        // so only where a word cannot be another flag's value: before the command name
+        // (clap refuses them after it). See [`prescan`].
+        before_command(
             Arg::new("plugin_dir")
                 .long("plugin-dir")
                 .value_name("DIR")
                 .action(ArgAction::Append)
                 .value_parser(value_parser!(PathBuf))
-                .help("Look for plugins in DIR first (repeatable)"),
+                .help("Look for plugins in DIR first (repeatable; before the command name)"),
         ),
         global(
             Arg::new("config")
@@ -101,11 +105,11 @@ pub fn args() -> Vec<Arg> {
                 .value_parser(value_parser!(PathBuf))
                 .help("Extra CA certificates (PEM) to trust"),
         ),
-        global(
+        before_command(
             Arg::new("allow_insecure_plugins")
                 .long("allow-insecure-plugins")
                 .action(ArgAction::SetTrue)
-                .help("Load plugins even from files others could have changed"),
+                .help("Load plugins even from files others could have changed (before the command name)"),
         ),
     ]
 }
@@ -121,6 +125,8 @@ pub struct GlobalOptions {
     pub profile: Option<String>,
     pub max_wait: Duration,
     pub ca_file: Option<PathBuf>,
+    /// `--allow-insecure-plugins` (given before the command name).
+    pub allow_insecure_plugins: bool,
 }
 
 impl GlobalOptions {
@@ -140,6 +146,7 @@ impl GlobalOptions {
             profile: m.get_one::<String>("profile").cloned(),
             max_wait: Duration::from_secs(m.get_one::<u64>("max_wait").copied().unwrap_or(120)),
             ca_file: m.get_one::<PathBuf>("ca_file").cloned(),
+            allow_insecure_plugins: m.get_flag("allow_insecure_plugins"),
         }
     }
 }
@@ -155,20 +162,30 @@ pub struct Prescan {
     pub json: bool,
 }
 
+/// Reads argv before any plugin is loaded. `--plugin-dir` and `--allow-insecure-plugins`
+/// count only before the command name (the first word that is neither a flag nor the value of
+/// a global flag): after it, a word may be the value of a plugin's flag, whose arity is not
+/// known until the plugins are loaded (`create-incident -m --plugin-dir=DIR` is a message,
+/// not a directory to load code from). clap refuses the two after the command name, so what
+/// is loaded and what clap parses agree. The rest (verbosity, colour, JSON) only shapes how
+/// problems are reported and is read anywhere.
 pub fn prescan(argv: &[String]) -> Prescan {
     let mut scan = Prescan::default();
     let mut quiet = false;
+    let mut before_command = true;
     let mut iter = argv.iter().skip(1);
     while let Some(arg) = iter.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (arg.as_str(), None),
         };
+        // Before the command, clap takes unambiguous prefixes of the root's long flags.
+        let flag = if before_command { complete_long(flag) } else { flag };
         let mut value = || inline.clone().or_else(|| iter.next().cloned());
         match flag {
             "--" => break,
-            "--plugin-dir" => scan.plugin_dirs.extend(value().map(PathBuf::from)),
-            "--allow-insecure-plugins" => scan.allow_insecure = true,
+            "--plugin-dir" if before_command => scan.plugin_dirs.extend(value().map(PathBuf::from)),
+            "--allow-insecure-plugins" if before_command => scan.allow_insecure = true,
             "--no-color" => scan.no_color = true,
             "-q" | "--quiet" => quiet = true,
             "--verbose" => scan.verbosity += 1,
@@ -182,6 +199,10 @@ pub fn prescan(argv: &[String]) -> Prescan {
             {
                 scan.verbosity += (s.len() - 1) as i8
             }
+            s if before_command && takes_value(s) && inline.is_none() => {
+                iter.next();
+            }
+            s if !s.starts_with('-') || s == "-" => before_command = false,
             _ => {}
         }
     }
@@ -189,6 +210,40 @@ pub fn prescan(argv: &[String]) -> Prescan {
         scan.verbosity = -1;
     }
     scan
+}
+
+/// Whether `word`, a flag before the command name, takes the next word as its value: a
+/// global value flag (`--config`), or a cluster of short flags ending in one (`-vf`).
+fn takes_value(word: &str) -> bool {
+    if word.starts_with("--") {
+        return value_flags().iter().any(|f| f == word);
+    }
+    let Some(shorts) = word.strip_prefix('-') else { return false };
+    // In `-vfjson` the value is attached: only a value flag in last place takes the next word.
+    let last = shorts.chars().position(|c| value_flags().iter().any(|f| *f == format!("-{c}")));
+    last.is_some_and(|i| i + 1 == shorts.chars().count())
+}
+
+/// The root's long flag that `word` abbreviates, if exactly one (as clap's inference does).
+fn complete_long(word: &str) -> &str {
+    static LONGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let longs = LONGS.get_or_init(|| {
+        let mut all: Vec<String> = args()
+            .iter()
+            .flat_map(|a| a.get_long_and_visible_aliases().into_iter().flatten())
+            .map(|l| format!("--{l}"))
+            .collect();
+        all.extend(["--help", "--version"].map(String::from));
+        all
+    });
+    if word.len() <= 2 || !word.starts_with("--") || longs.iter().any(|l| l == word) {
+        return word;
+    }
+    let mut found = longs.iter().filter(|l| l.starts_with(word));
+    match (found.next(), found.next()) {
+        (Some(one), None) => one,
+        _ => word,
+    }
 }
 
 #[cfg(test)]
@@ -217,7 +272,7 @@ mod tests {
     #[test]
     fn prescan_reads_what_loading_needs() {
         let p = prescan(&argv(
-            "statusctl -vv ns:cmd --plugin-dir a --plugin-dir=b -f json --allow-insecure-plugins",
+            "statusctl -vv --plugin-dir a --plugin-dir=b --allow-insecure-plugins ns:cmd -f json",
         ));
         assert_eq!(p.plugin_dirs, [PathBuf::from("a"), PathBuf::from("b")]);
         assert!(p.allow_insecure && p.json);
@@ -225,5 +280,29 @@ mod tests {
         let p = prescan(&argv("statusctl -q ns:cmd -- --plugin-dir x"));
         assert!(p.plugin_dirs.is_empty());
         assert_eq!(p.verbosity, -1);
+    }
+
+    /// After the command name a word may be a plugin flag's value (`-m --plugin-dir=DIR` is a
+    /// message): the two flags that load code count only before it.
+    #[test]
+    fn prescan_loads_nothing_named_after_the_command() {
+        let p = prescan(&argv(
+            "statusctl --plugin-dir a --allow-insecure-plugins ns:cmd -m --plugin-dir=b --plugin-dir c",
+        ));
+        assert_eq!(p.plugin_dirs, [PathBuf::from("a")]);
+        assert!(p.allow_insecure);
+        let p = prescan(&argv("statusctl ns:cmd -t x -m --plugin-dir=evil --allow-insecure-plugins -vv"));
+        assert!(p.plugin_dirs.is_empty() && !p.allow_insecure);
+        assert_eq!(p.verbosity, 2, "reporting flags still count anywhere");
+        // Global flags' values are not the command name; abbreviations are clap's.
+        let p = prescan(&argv(
+            "statusctl --config c.toml -f json --profile=p -vf text --plug a --allow-i --pl=b ns:cmd",
+        ));
+        assert_eq!(p.plugin_dirs, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert!(p.allow_insecure);
+        let p = prescan(&argv("statusctl -fjson --max-wait 3 plugins list --plugin-dir x"));
+        assert!(p.plugin_dirs.is_empty() && p.json);
+        // `--p` is ambiguous (--profile, --plugin-dir): clap refuses it, nothing is loaded.
+        assert!(prescan(&argv("statusctl --p a ns:cmd")).plugin_dirs.is_empty());
     }
 }
