@@ -215,7 +215,7 @@ impl Host {
         let config =
             Config::load(path, options.config.is_some())?.with_builtin_profiles(cfg.profiles.clone());
         let mut ca_files = options.ca_files;
-        ca_files.extend(surroundings.env.get("SSL_CERT_FILE").filter(|s| !s.is_empty()).map(PathBuf::from));
+        ca_files.extend(surroundings.env.real("SSL_CERT_FILE").filter(|s| !s.is_empty()).map(PathBuf::from));
         Ok(Engine::new(Parts {
             identity: cfg.identity.clone(),
             registry,

@@ -38,6 +38,10 @@ pub struct HttpRequest {
     /// Shown if the outcome of this request becomes unknown (e.g. the id in its body).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The largest response body to read, in bytes (host default: 32 MiB); a longer answer
+    /// is an error, never read whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<u64>,
 }
 
 impl HttpRequest {
@@ -57,6 +61,7 @@ impl HttpRequest {
             timeout_secs: None,
             insecure_tls: false,
             request_id: None,
+            max_body_bytes: None,
         }
     }
     pub fn get(url: impl Into<String>) -> Self {
@@ -133,6 +138,12 @@ impl HttpRequest {
     }
     pub fn request_id(mut self, id: impl Into<String>) -> Self {
         self.request_id = Some(id.into());
+        self
+    }
+    /// Reads answers of up to `bytes` for this request (host default: 32 MiB), for an API
+    /// known to send larger ones.
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.max_body_bytes = Some(bytes);
         self
     }
     /// Whether `--dry-run` still sends it: reads (GET, HEAD, OPTIONS) and requests marked
@@ -465,6 +476,18 @@ mod tests {
         assert_eq!(HttpResponse::new(503, "").error(&req).kind, crate::ErrorKind::Unavailable);
         let listed = HttpResponse::new(422, r#"{"error": ["name is blank", "status is invalid"]}"#);
         assert!(listed.error(&req).message.ends_with(": name is blank; status is invalid"));
+    }
+
+    #[test]
+    fn requests_of_older_plugins_load_without_a_body_limit() {
+        let old = r#"{"method":"GET","url":"http://x/a","headers":[["Accept","text/plain"]]}"#;
+        let req: HttpRequest = serde_json::from_str(old).unwrap();
+        assert_eq!(req, HttpRequest::get("http://x/a").header("Accept", "text/plain"));
+        assert_eq!(req.max_body_bytes, None);
+        assert!(!serde_json::to_string(&req).unwrap().contains("max_body_bytes"));
+        let big = HttpRequest::get("http://x/a").max_body_bytes(1 << 30);
+        let back: HttpRequest = serde_json::from_str(&serde_json::to_string(&big).unwrap()).unwrap();
+        assert_eq!(back.max_body_bytes, Some(1 << 30));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod endpoints;
 mod engine;
 mod hostile_files;
 mod hostile_plugins;
+mod hostile_servers;
 mod http;
 mod install;
 mod loading;

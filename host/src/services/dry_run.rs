@@ -5,6 +5,7 @@ use serde_json::Value;
 use statusctl_plugin_api::HttpRequest;
 
 use super::redact::{self, Redactor};
+use crate::output::{one_line, terminal_text};
 
 /// A request that would have been sent, secrets masked.
 #[derive(Debug, Clone, Serialize)]
@@ -18,6 +19,7 @@ pub struct PlannedRequest {
 
 impl PlannedRequest {
     pub fn new(req: &HttpRequest, redactor: &Redactor) -> Self {
+        redact::remember_url_password(&req.url, redactor);
         Self {
             method: req.method.clone(),
             url: redact::url(&req.url, &req.secret_query, redactor),
@@ -28,19 +30,20 @@ impl PlannedRequest {
 }
 
 /// Whether `--dry-run` lets this request through: reads, and what the plugin marked safe.
-/// The text form: each request as method and URL, headers, a blank line and the body.
+/// The text form: each request as method and URL, headers, a blank line and the body, with
+/// control characters shown rather than acted on (a header value stays on its line).
 pub fn render_text(planned: &[PlannedRequest]) -> String {
     let mut out = String::from("dry run: nothing was sent; this is what would be:\n");
     for req in planned {
         out.push('\n');
-        out.push_str(&format!("{} {}\n", req.method, req.url));
+        out.push_str(&format!("{} {}\n", one_line(&req.method), one_line(&req.url)));
         for (name, value) in &req.headers {
-            out.push_str(&format!("{name}: {value}\n"));
+            out.push_str(&format!("{}: {}\n", one_line(name), one_line(value)));
         }
         if let Some(body) = &req.body {
             out.push('\n');
             match body {
-                Value::String(text) => out.push_str(text),
+                Value::String(text) => out.push_str(&terminal_text(text)),
                 json => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
             }
             out.push('\n');

@@ -2,6 +2,12 @@
 //! http, see [`tls`]), retries with backoff, `Retry-After`, pacing in rolling windows per
 //! budget and credential (see [`super::pacing`]), and "outcome unknown" for requests that
 //! must not be sent twice.
+//!
+//! What a server can do to the host is bounded: a body is read up to a limit (32 MiB unless
+//! the request says otherwise) and never past it; redirects are followed for GET and HEAD
+//! only (a 3xx to any other method is the answer, so a POST never turns into a GET), with
+//! credentials dropped when the origin changes; and a header value that cannot be sent is
+//! refused before anything goes out.
 
 mod tls;
 
@@ -20,6 +26,12 @@ use super::wait::human;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest response body read when the request does not say (`max_body_bytes`).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+/// Redirects followed in a row, at most.
+const MAX_REDIRECTS: usize = 10;
+/// The headers reqwest itself drops when a redirect leaves the origin.
+const DROPPED_ACROSS_ORIGINS: [&str; 4] = ["authorization", "cookie", "cookie2", "proxy-authorization"];
 
 /// Settings for the engine's life.
 #[derive(Debug, Clone)]
@@ -34,14 +46,84 @@ pub struct HttpSettings {
 pub struct HttpEngine {
     settings: HttpSettings,
     clock: Clock,
-    clients: Mutex<HashMap<(bool, bool), reqwest::Client>>,
+    clients: Mutex<HashMap<(bool, bool, Redirects), reqwest::Client>>,
     roots: tls::Roots,
     pacer: Mutex<Pacer>,
+}
+
+/// Which redirects a client follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Redirects {
+    /// None: the 3xx is the answer. Every method but GET and HEAD: a POST answered with
+    /// 303 is not turned into a GET, nor is anything re-sent somewhere else.
+    Never,
+    /// Up to [`MAX_REDIRECTS`], anywhere; Authorization, Cookie and Proxy-Authorization are
+    /// dropped when the origin changes (reqwest's rule), and no Referer is sent.
+    Follow,
+    /// Up to [`MAX_REDIRECTS`] within the origin of the request: for a GET carrying a
+    /// credential in a header reqwest would not drop (`X-Api-Key`, a declared secret header).
+    SameOrigin,
+}
+
+impl Redirects {
+    fn for_request(req: &HttpRequest) -> Self {
+        if !matches!(req.method.as_str(), "GET" | "HEAD") {
+            return Redirects::Never;
+        }
+        let kept_across_origins = req.headers.iter().any(|(name, _)| {
+            redact::is_secret_header(name, &req.secret_headers)
+                && !DROPPED_ACROSS_ORIGINS.iter().any(|d| d.eq_ignore_ascii_case(name))
+        });
+        if kept_across_origins { Redirects::SameOrigin } else { Redirects::Follow }
+    }
+
+    fn policy(self) -> reqwest::redirect::Policy {
+        match self {
+            Redirects::Never => reqwest::redirect::Policy::none(),
+            Redirects::Follow => reqwest::redirect::Policy::limited(MAX_REDIRECTS),
+            Redirects::SameOrigin => reqwest::redirect::Policy::custom(|attempt| {
+                let first = attempt.previous().first().map(reqwest::Url::origin);
+                if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else if first == Some(attempt.url().origin()) {
+                    attempt.follow()
+                } else {
+                    // The 3xx is the answer: the plugin sees where it pointed.
+                    attempt.stop()
+                }
+            }),
+        }
+    }
+}
+
+/// Whether every header of `req` can be sent: a valid name, and a value without control
+/// characters (a token pasted with its newline). The reason names the header, never its
+/// value (it is often a credential).
+pub fn check_headers(req: &HttpRequest) -> Result<(), String> {
+    for (name, value) in &req.headers {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(format!("`{}` is not a valid header name", name.escape_debug()));
+        }
+        if reqwest::header::HeaderValue::from_str(value).is_err() {
+            let what = if value.contains(['\n', '\r']) { "a line break" } else { "a control character" };
+            return Err(format!(
+                "the value of the `{name}` header contains {what}, which cannot be sent \
+                 (check where it came from; a token copied with its newline?)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What one attempt gave.
 enum Attempt {
     Answer(HttpResponse),
+    /// The answer came but its body is longer than the request's limit: not read, and not
+    /// worth asking again.
+    TooLarge {
+        status: u16,
+        limit: u64,
+    },
     /// Nothing was sent (the connection could not be made): always safe to retry.
     NotSent(String),
     /// The request may have reached the server.
@@ -69,6 +151,14 @@ impl HttpEngine {
     ) -> Result<HttpResponse, Error> {
         if control.cancel.is_cancelled() {
             return Err(Error::new(ErrorKind::Interrupted, "interrupted before the next request was sent"));
+        }
+        redact::remember_url_password(&req.url, redactor);
+        if let Err(why) = check_headers(req) {
+            let shown_url = redact::url(&req.url, &req.secret_query, redactor);
+            return Err(Error::config(format!(
+                "cannot send {} {shown_url}: {why}; nothing was sent",
+                req.method
+            )));
         }
         let deadline = async {
             match control.deadline {
@@ -120,11 +210,11 @@ impl HttpEngine {
         let shown_url = redact::url(&req.url, &req.secret_query, redactor);
         // A client that cannot be built (a bad --ca-file) is a configuration problem that
         // no retry fixes.
-        let client = self.client(&req.url, req.insecure_tls).map_err(Error::config)?;
+        let client =
+            self.client(&req.url, req.insecure_tls, Redirects::for_request(req)).map_err(Error::config)?;
         let policy = &req.retry;
         let idempotent = req.is_idempotent();
         let max_attempts = policy.max_attempts.max(1);
-        let mut waited = Duration::ZERO;
         let mut attempt = 0;
         let credential = req.rate_limit.as_ref().map(|_| self.credential(req));
         loop {
@@ -174,6 +264,14 @@ impl HttpEngine {
                         None
                     }
                 }
+                Attempt::TooLarge { status, .. } => {
+                    tracing::debug!(
+                        "{} {} → {status}, body over the limit ({latency} ms, attempt {attempt}/{max_attempts})",
+                        req.method,
+                        shown_url
+                    );
+                    None
+                }
                 Attempt::NotSent(why) | Attempt::MaybeSent(why) => {
                     tracing::debug!(
                         "{} {} → {why} ({latency} ms, attempt {attempt}/{max_attempts})",
@@ -193,14 +291,19 @@ impl HttpEngine {
                 err.http_status = status;
                 err
             };
-            if waited.saturating_add(wait) > control.max_wait {
+            // One budget for the whole call: the waits of its earlier requests count.
+            if let Err(spent) = control.take_wait(wait) {
+                let already = if spent.is_zero() {
+                    String::new()
+                } else {
+                    format!(" ({} waited already)", human(spent))
+                };
                 return Err(give_up(format!(
-                    "waiting {} more would pass --max-wait {}",
+                    "waiting {} more would pass --max-wait {}{already}",
                     human(wait),
                     human(control.max_wait)
                 )));
             }
-            waited += wait;
             let reason = format!("{why}, retry {}/{}", attempt + 1, max_attempts);
             self.wait(control, wait, &reason).await.map_err(give_up)?;
         }
@@ -236,12 +339,33 @@ impl HttpEngine {
             .iter()
             .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        match response.text().await {
-            Ok(body) => {
-                Attempt::Answer(HttpResponse { status, headers, body, attempts: 0, credential: None })
-            }
-            Err(err) => Attempt::MaybeSent(format!("the answer ({status}) broke off: {}", describe(err))),
+        let limit = req.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        let mut response = response;
+        let announced = response.content_length().unwrap_or(0);
+        if announced > limit {
+            return Attempt::TooLarge { status, limit };
         }
+        // Read as it comes and stop at the limit: a server's endless body costs the limit.
+        let mut body = Vec::with_capacity(announced as usize);
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > limit {
+                        return Attempt::TooLarge { status, limit };
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    return Attempt::MaybeSent(format!("the answer ({status}) broke off: {}", describe(err)));
+                }
+            }
+        }
+        let body = match String::from_utf8(body) {
+            Ok(text) => text,
+            Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+        };
+        Attempt::Answer(HttpResponse { status, headers, body, attempts: 0, credential: None })
     }
 
     /// The fingerprint of the credential `req` carries, which its rate limit counts by: the
@@ -272,26 +396,30 @@ impl HttpEngine {
         self.pacer().credential(parts.iter().map(|(n, v)| (n.as_str(), v.as_str())))
     }
 
-    /// One client per (https, verification off). A plain-http client reads no certificate.
-    fn client(&self, url: &str, insecure: bool) -> Result<reqwest::Client, String> {
+    /// One client per (https, verification off, redirects). A plain-http client reads no
+    /// certificate.
+    fn client(&self, url: &str, insecure: bool, redirects: Redirects) -> Result<reqwest::Client, String> {
         let https = url.starts_with("https:");
         let insecure = https && insecure;
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(client) = clients.get(&(https, insecure)) {
+        if let Some(client) = clients.get(&(https, insecure, redirects)) {
             return Ok(client.clone());
         }
         // reqwest is built without a default crypto provider (ring builds faster and needs
         // no C toolchain) and wants one even for plain http; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // No Referer: it would carry the last URL (its query may hold a secret) elsewhere.
         let builder = reqwest::Client::builder()
             .connect_timeout(self.clock.real(CONNECT_TIMEOUT))
-            .user_agent(&self.settings.user_agent);
+            .user_agent(&self.settings.user_agent)
+            .redirect(redirects.policy())
+            .referer(false);
         if insecure {
             tracing::warn!("TLS certificate verification is off for {} (--ignore-ssl)", host_of(url));
         }
         let builder = self.roots.configure(builder, https, insecure)?;
         let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", describe(e)))?;
-        clients.insert((https, insecure), client.clone());
+        clients.insert((https, insecure, redirects), client.clone());
         Ok(client)
     }
 
@@ -310,6 +438,21 @@ fn finish(
         Attempt::Answer(mut resp) => {
             resp.attempts = attempts;
             Ok(resp)
+        }
+        Attempt::TooLarge { status, limit } => {
+            let mut message = format!(
+                "the answer to {} {shown_url} ({status}) is longer than the {} limit for a response \
+                 body, so it was not read (a plugin can allow more for a request with \
+                 HttpRequest::max_body_bytes)",
+                req.method,
+                size(limit)
+            );
+            if let Some(id) = req.request_id.as_ref().filter(|_| !req.is_idempotent()) {
+                message.push_str(&format!(" (request id {id})"));
+            }
+            let mut err = Error::unavailable(message).with_status(status);
+            err.request_id = req.request_id.clone();
+            Err(err)
         }
         Attempt::NotSent(why) => Err(Error::unavailable(format!("cannot reach {shown_url}: {why}"))),
         Attempt::MaybeSent(why) if req.is_idempotent() => {
@@ -361,6 +504,22 @@ fn interrupted(req: &HttpRequest, redactor: &Redactor) -> Error {
     let mut err = Error::new(ErrorKind::Interrupted, message);
     err.request_id = req.request_id.clone();
     err
+}
+
+/// A byte count for people: `32 MiB`, `1.5 KiB`, `100 bytes`.
+fn size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, scale) in UNITS {
+        if bytes >= scale {
+            let value = bytes as f64 / scale as f64;
+            return if bytes.is_multiple_of(scale) {
+                format!("{} {unit}", bytes / scale)
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// Exponential backoff from the policy's base, capped, with jitter in the upper half so
@@ -440,7 +599,8 @@ mod tests {
     /// Sends on a runtime of its own, as a plugin's call does.
     fn send(engine: &HttpEngine, req: &HttpRequest, redactor: &Redactor) -> Result<HttpResponse, Error> {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let control = CallControl { max_wait: Duration::ZERO, ..CallControl::default() };
+        let mut control = CallControl::default();
+        control.max_wait = Duration::ZERO;
         rt.block_on(engine.send(req, redactor, &control))
     }
 
@@ -549,6 +709,38 @@ mod tests {
         assert_eq!(b, engine.credential(&declared(with("OAuth t1", url))));
         let other_key = "https://api.example/v1/x?page=2&key=k2";
         assert_ne!(b, engine.credential(&declared(with("OAuth t1", other_key))));
+    }
+
+    #[test]
+    fn headers_that_cannot_be_sent_are_named_never_shown() {
+        let ok = HttpRequest::get("http://h/").header("Authorization", "Bearer abc").header("X-Ü", "é");
+        assert!(check_headers(&HttpRequest::get("http://h/").header("Authorization", "Bearer abc")).is_ok());
+        assert!(check_headers(&ok).unwrap_err().contains("`X-Ü` is not a valid header name"));
+        let newline = HttpRequest::get("http://h/").header("Authorization", "Bearer abc-secret\nX-Evil: 1");
+        let why = check_headers(&newline).unwrap_err();
+        assert!(why.contains("`Authorization` header contains a line break"), "{why}");
+        assert!(!why.contains("abc-secret"), "{why}");
+        let bell = HttpRequest::get("http://h/").header("X-Key", "a\u{7}b");
+        assert!(check_headers(&bell).unwrap_err().contains("a control character"));
+    }
+
+    #[test]
+    fn redirects_are_followed_for_reads_only() {
+        let get = HttpRequest::get("http://h/");
+        assert_eq!(Redirects::for_request(&get), Redirects::Follow);
+        assert_eq!(Redirects::for_request(&get.clone().header("Authorization", "t")), Redirects::Follow);
+        assert_eq!(Redirects::for_request(&get.clone().header("X-Api-Key", "t")), Redirects::SameOrigin);
+        assert_eq!(Redirects::for_request(&get.secret_header("X-Team", "t")), Redirects::SameOrigin);
+        for method in ["POST", "PATCH", "PUT", "DELETE"] {
+            assert_eq!(Redirects::for_request(&HttpRequest::new(method, "http://h/")), Redirects::Never);
+        }
+    }
+
+    #[test]
+    fn sizes_read_as_units() {
+        assert_eq!(size(DEFAULT_MAX_BODY_BYTES), "32 MiB");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(100), "100 bytes");
     }
 
     #[test]

@@ -87,7 +87,9 @@ pub fn headers(
         .collect()
 }
 
-/// A URL with declared secret query parameters masked.
+/// A URL with the password of its userinfo (`https://user:secret@host/`) and its declared
+/// secret query parameters masked, and known secrets scrubbed. Works on text that is not a
+/// valid URL too (the userinfo is found by hand), for messages about a bad one.
 pub fn url(raw: &str, secret_query: &[String], redactor: &Redactor) -> String {
     let shown = match reqwest::Url::parse(raw) {
         Ok(mut parsed) if parsed.query().is_some() && !secret_query.is_empty() => {
@@ -104,7 +106,74 @@ pub fn url(raw: &str, secret_query: &[String], redactor: &Redactor) -> String {
         }
         _ => raw.to_string(),
     };
+    let shown = mask_userinfo(&shown);
     redactor.scrub(&shown).into_owned()
+}
+
+/// The userinfo's password replaced by [`MASK`] (the user name is kept: it says which
+/// account without being the secret).
+fn mask_userinfo(url: &str) -> Cow<'_, str> {
+    let Some(start) = url.find("://").map(|i| i + 3) else { return Cow::Borrowed(url) };
+    let rest = &url[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let Some(at) = authority.rfind('@') else { return Cow::Borrowed(url) };
+    let Some(colon) = authority[..at].find(':') else { return Cow::Borrowed(url) };
+    Cow::Owned(format!("{}{MASK}{}", &url[..start + colon + 1], &url[start + at..]))
+}
+
+/// Remembers the password of `raw`'s userinfo as a secret (as written, decoded, and as the
+/// `Basic` credential the client makes of it), so that it is scrubbed wherever else it
+/// shows up (a server echoing the request, say).
+pub fn remember_url_password(raw: &str, redactor: &Redactor) {
+    if let Ok(parsed) = reqwest::Url::parse(raw)
+        && let Some(password) = parsed.password()
+    {
+        let decoded = percent_decoded(password);
+        redactor.add(password);
+        redactor.add(&decoded);
+        let basic = format!("{}:{decoded}", percent_decoded(parsed.username()));
+        redactor.add(&base64(basic.as_bytes()));
+    }
+}
+
+/// Standard base64 with padding, as HTTP Basic credentials are written.
+fn base64(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let n = group.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(char::from(DIGITS[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A request body for display: JSON with declared fields masked at any depth, or scrubbed text.
@@ -175,6 +244,16 @@ mod tests {
         assert_eq!(h[1].1, "***");
         assert_eq!(h[2].1, "b");
         assert_eq!(url("http://h/p?api_key=abc&x=1", &["api_key".into()], &r), "http://h/p?api_key=***&x=1");
+        assert_eq!(url("https://u:pw@h:8/p?q=1", &[], &r), "https://u:***@h:8/p?q=1");
+        assert_eq!(url("https://u:p@w@h/p?k=v", &["k".into()], &r), "https://u:***@h/p?k=***");
+        assert_eq!(url("http://u:pw@bad host/p@x", &[], &r), "http://u:***@bad host/p@x");
+        assert_eq!(url("https://user@h/p", &[], &r), "https://user@h/p");
+        assert_eq!(url("https://h/p?u=a:b@c", &[], &r), "https://h/p?u=a:b@c");
+        remember_url_password("https://u:long%2Fpassword@h/", &r);
+        assert_eq!(r.scrub("echo long/password and long%2Fpassword"), "echo *** and ***");
+        // The Basic credential of `u:long/password`.
+        assert_eq!(r.scrub("Basic dTpsb25nL3Bhc3N3b3Jk"), "Basic ***");
+        assert_eq!([base64(b"a"), base64(b"ab"), base64(b"abc")], ["YQ==", "YWI=", "YWJj"]);
         let b = body(r#"{"a":{"client_secret":"x"},"b":[1]}"#, &["client_secret".into()], &r);
         assert_eq!(b, serde_json::json!({"a":{"client_secret":"***"},"b":[1]}));
     }

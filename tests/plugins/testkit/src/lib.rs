@@ -55,7 +55,8 @@ impl Plugin for Testkit {
                     .arg(ArgDecl::value("request_id"))
                     .arg(ArgDecl::list("secret_query"))
                     .arg(ArgDecl::flag("ignore_ssl"))
-                    .arg(ArgDecl::value("repeat").integer().default_value("1")),
+                    .arg(ArgDecl::value("repeat").integer().default_value("1"))
+                    .arg(ArgDecl::value("max_body").integer().help("The longest answer to read, in bytes")),
             )
             .command(
                 CommandDecl::new("secret", "Look the token up along the whole chain")
@@ -204,6 +205,9 @@ fn http(call: &Call<'_>) -> Result<Output, Error> {
         req = req.secret_query(&q);
     }
     req = req.insecure_tls(args.flag("ignore_ssl"));
+    if let Some(bytes) = args.int("max_body") {
+        req = req.max_body_bytes(bytes as u64);
+    }
     let repeat = args.int("repeat").unwrap_or(1).max(1);
     let mut last = None;
     for _ in 0..repeat {
