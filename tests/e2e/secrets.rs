@@ -514,3 +514,69 @@ fn the_real_keyring_either_keeps_the_secret_or_says_plainly_it_did_not() {
     }
     assert!(!w.path("keyring.json").exists(), "the test keyring file was not used");
 }
+
+/// The attack behind issue 8's "secrets set that fails leaves nothing stored": where the
+/// process has no session keyring of its own (a container, a CI job, a service), the kernel
+/// falls back to the user-session keyring. `secrets set` there must either keep the secret
+/// where `secrets delete` finds it, or leave nothing anywhere: a secret that `set` calls "not
+/// stored" yet that sits in the user keyring outlives the job, readable by any later process
+/// of the same user, and nothing statusctl offers removes it. Looked for with `keyctl search`
+/// under the user-session keyring (which holds the user keyring), by the keyring crate's key
+/// description `keyring-rs:USER@SERVICE`; the test removes what it finds.
+///
+/// Ignored until the OS keyring store (host/src/services/secrets.rs) removes what the kernel
+/// kept when storing fails: today this run fails with "left the secret in the user keyring".
+#[test]
+#[ignore = "issue 8: a failed `secrets set` still leaves the secret in the user keyring (fix in services/secrets.rs)"]
+fn a_set_without_a_session_keyring_leaves_no_secret_in_the_user_keyring() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Some(keyctl) = find_in_path("keyctl") else {
+        eprintln!(
+            "a_set_without_a_session_keyring_leaves_no_secret_in_the_user_keyring: skipped, no `keyctl`"
+        );
+        return;
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let user = format!("e2e-leak-{}-{nanos}", std::process::id());
+    let secret = format!("kr-LEAK-{nanos}-secret");
+    let description = format!("keyring-rs:{user}@testkit-token");
+    let w = World::with(&["testkit"]);
+    let mut cmd = w.command(&["secrets", "set", "testkit-token", "--user", &user]);
+    cmd.env_remove("STATUSCTL_TEST_KEYRING_FILE").stdin(Stdio::piped()).stdout(Stdio::piped());
+    let mut child = cmd.stderr(Stdio::piped()).spawn().expect("start statusctl");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("{secret}\n").as_bytes()).unwrap();
+    let set = child.wait_with_output().unwrap();
+    let search = || {
+        let out = Command::new(&keyctl).args(["search", "@us", "user", &description]).output().unwrap();
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let left = search();
+    // Clean up whatever happened, before asserting.
+    let deleted = Command::new(&w.bin)
+        .args(["secrets", "delete", "testkit-token", "--user", &user])
+        .env_clear()
+        .env("HOME", &w.home)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let after_delete = search();
+    if let Some(id) = &after_delete {
+        let _ = Command::new(&keyctl).args(["unlink", id]).output();
+        let _ = Command::new(&keyctl).args(["unlink", id, "@u"]).output();
+    }
+    let stderr = String::from_utf8_lossy(&set.stderr);
+    if set.status.success() {
+        assert!(left.is_some() || stderr.is_empty(), "stored, but not in the keyring searched: {stderr}");
+        assert!(deleted.status.success(), "{}", String::from_utf8_lossy(&deleted.stderr));
+        assert_eq!(after_delete, None, "`secrets delete` left the secret in the user keyring");
+    } else {
+        assert_eq!(set.status.code(), Some(4), "{stderr}");
+        assert!(stderr.contains("nothing stored"), "{stderr}");
+        assert_eq!(
+            left, None,
+            "`secrets set` said nothing was stored, but left the secret in the user keyring"
+        );
+    }
+}
