@@ -110,6 +110,7 @@ impl Engine {
             deadline: options.deadline,
             progress: options.progress.clone(),
             max_wait: options.max_wait,
+            waited: Default::default(),
         };
         let call = Call { namespace, command: name, given: args, options, control, module };
         let task = tokio::task::spawn_blocking(move || {

@@ -6,14 +6,15 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
-use statusctl_plugin_api::resolve;
-use statusctl_plugin_api::{Error, ErrorKind, Invocation, Manifest, Output, abi::PluginModRef};
+use statusctl_plugin_api::resolve::{self, ResolvedArgs, Source};
+use statusctl_plugin_api::{
+    ArgDecl, CommandDecl, Error, ErrorKind, Invocation, Manifest, Output, abi::PluginModRef,
+};
 
 use crate::cli::Identity;
 use crate::cli::globals::Format;
 use crate::error::HostError;
 use crate::registry::Registry;
-use crate::services::Session;
 use crate::services::config::Config;
 use crate::services::dry_run::{self, PlannedRequest};
 use crate::services::env::EnvView;
@@ -23,6 +24,8 @@ use crate::services::progress::CallControl;
 use crate::services::progress::{CancellationToken, ProgressSink};
 use crate::services::redact::Redactor;
 use crate::services::secrets::SecretStore;
+use crate::services::trust::{self, DotenvChoice};
+use crate::services::{Guard, Session};
 
 /// What an engine shares between calls.
 pub struct Shared {
@@ -53,6 +56,11 @@ pub struct InvokeOptions {
     pub verbosity: i8,
     /// The longest total wait on backoff and `Retry-After` before giving up.
     pub max_wait: Duration,
+    /// Credentials may travel over plain `http://` to hosts other than loopback.
+    pub allow_http: bool,
+    /// Values from `./.env` that chose something before the call (the profile, CA files):
+    /// allowed only with a credential from the same file.
+    pub dotenv_choices: Vec<DotenvChoice>,
 }
 
 impl Default for InvokeOptions {
@@ -66,6 +74,8 @@ impl Default for InvokeOptions {
             format: "json".into(),
             verbosity: 0,
             max_wait: Duration::from_secs(120),
+            allow_http: false,
+            dotenv_choices: Vec::new(),
         }
     }
 }
@@ -129,6 +139,7 @@ pub fn run(shared: &Shared, runtime: &tokio::runtime::Handle, call: Call) -> Res
         settings: without_secrets(&settings, manifest),
         host_name: shared.identity.name.clone(),
     };
+    let guard = guard(shared, manifest, decl, &resolved, &settings, &call.options);
     let session = Session {
         namespace: manifest.namespace.clone(),
         env: &shared.env,
@@ -143,6 +154,8 @@ pub fn run(shared: &Shared, runtime: &tokio::runtime::Handle, call: Call) -> Res
         control: call.control,
         store: &shared.store,
         handed_out: RefCell::new(Vec::new()),
+        plugin_secrets: RefCell::new(Vec::new()),
+        guard,
     };
     let json = serde_json::to_string(&invocation).map_err(|e| HostError::Internal(e.to_string()))?;
     let host = statusctl_plugin_api::Host::from_services(&session);
@@ -166,6 +179,50 @@ pub fn run(shared: &Shared, runtime: &tokio::runtime::Handle, call: Call) -> Res
             }
             Err(HostError::Plugin(err))
         }
+    }
+}
+
+/// The rules of `services::trust` for one call: which variables decide destinations, what
+/// `./.env` chose already, which origins only `./.env` names.
+fn guard(
+    shared: &Shared,
+    manifest: &Manifest,
+    decl: &CommandDecl,
+    resolved: &ResolvedArgs,
+    settings: &Map<String, Value>,
+    options: &InvokeOptions,
+) -> Guard {
+    let deciding = |a: &ArgDecl| a.endpoint || a.trust;
+    let mut guarded_vars: Vec<String> = manifest
+        .commands
+        .iter()
+        .flat_map(|c| &c.args)
+        .filter(|a| deciding(a))
+        .filter_map(|a| a.env.clone())
+        .collect();
+    guarded_vars
+        .extend(manifest.env_vars.iter().filter(|v| v.endpoint || v.trust || v.path).map(|v| v.name.clone()));
+    let mut choices = options.dotenv_choices.clone();
+    for arg in decl.args.iter().filter(|a| deciding(a)) {
+        if let Some(Source::Env { var, file: Some(file) }) = resolved.sources.get(&arg.id) {
+            choices.push(DotenvChoice { var: var.clone(), file: file.clone() });
+        }
+    }
+    let dotenv_origins = trust::origins_in(shared.env.dotenv_values().map(|(_, v)| v));
+    let trusted = resolved
+        .values
+        .iter()
+        .filter(|(id, _)| resolved.sources.get(*id).is_none_or(|s| s.dotenv_file().is_none()))
+        .filter_map(|(_, v)| v.as_str())
+        .chain(settings.values().filter_map(Value::as_str));
+    Guard {
+        guarded_vars,
+        choices: RefCell::new(choices),
+        dotenv_origins,
+        trusted_origins: trust::origins_in(trusted),
+        allow_http: options.allow_http
+            || settings.get("allow_http").and_then(Value::as_bool).unwrap_or(false),
+        refused: RefCell::new(None),
     }
 }
 

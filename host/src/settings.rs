@@ -40,6 +40,9 @@ pub fn load(src: &Sources<'_>) -> Result<Settings, HostError> {
     if let Some(warning) = config.readable_secrets_warning(&secret_keys) {
         tracing::warn!("{warning}");
     }
+    if let Some(warning) = config.writable_by_others_warning() {
+        tracing::warn!("{warning}");
+    }
     let var = format!("{}_PROFILE", src.env_prefix);
     let from_env = src.env.get_with_source(&var).map(|(v, s)| (v, src.env.describe(&var, s)));
     let profile = config.active_profile(src.globals.profile.as_deref(), from_env)?;

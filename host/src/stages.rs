@@ -19,10 +19,11 @@ use crate::output;
 use crate::registry::{LoadOptions, Registry};
 use crate::services::clock::Clock;
 use crate::services::config::Profiles;
-use crate::services::env::EnvView;
+use crate::services::env::{EnvSource, EnvView};
 use crate::services::progress::CancellationToken;
 use crate::services::redact::Redactor;
 use crate::services::secrets::SecretStore;
+use crate::services::trust::DotenvChoice;
 use crate::services::wait;
 
 /// Stage 1: what a run reads from its surroundings, once.
@@ -207,6 +208,17 @@ pub fn dispatch(
     let given = cli::resolve::given(&decl, matches);
     let mut ca_files: Vec<PathBuf> = globals.ca_file.iter().cloned().collect();
     ca_files.extend(d.surroundings.env.get("SSL_CERT_FILE").filter(|s| !s.is_empty()).map(PathBuf::from));
+    // What `./.env` chose before the call (the profile, a CA to trust): allowed only with a
+    // credential from the same file.
+    let mut dotenv_choices = Vec::new();
+    let profile_var = format!("{}_PROFILE", d.env_prefix);
+    for (var, applies) in [(profile_var.as_str(), globals.profile.is_none()), ("SSL_CERT_FILE", true)] {
+        if let (true, Some((_, EnvSource::DotEnv)), Some(file)) =
+            (applies, d.surroundings.env.get_with_source(var), d.surroundings.env.dotenv_path())
+        {
+            dotenv_choices.push(DotenvChoice { var: var.to_string(), file: file.to_path_buf() });
+        }
+    }
     let engine = Engine::new(Parts {
         identity: d.identity.clone(),
         registry: d.registry,
@@ -229,6 +241,8 @@ pub fn dispatch(
         verbosity: globals.verbosity,
         max_wait: globals.max_wait,
         deadline: None,
+        allow_http: globals.allow_http,
+        dotenv_choices,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

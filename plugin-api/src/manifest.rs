@@ -120,6 +120,7 @@ pub const HOST_FLAGS: &[&str] = &[
     "--max-wait",
     "--ca-file",
     "--allow-insecure-plugins",
+    "--allow-http",
     "-h",
     "--help",
     "-V",

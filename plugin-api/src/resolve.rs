@@ -214,18 +214,29 @@ pub fn resolve_secret(
     args: &ResolvedArgs,
     inputs: &dyn Inputs,
 ) -> Result<Option<SecretValue>, Error> {
-    let found = |value: &str, source: &Source| {
-        (!value.is_empty()).then(|| SecretValue { value: value.to_owned(), source: source.to_string() })
+    Ok(find_secret(req, args, inputs)?.map(|(secret, _)| secret))
+}
+
+/// [`resolve_secret`], with where the secret came from as data (for rules that depend on
+/// it: a `./.env` may choose where a credential goes only if the credential is from it too).
+pub fn find_secret(
+    req: &SecretRequest,
+    args: &ResolvedArgs,
+    inputs: &dyn Inputs,
+) -> Result<Option<(SecretValue, Source)>, Error> {
+    let found = |value: &str, source: Source| {
+        (!value.is_empty())
+            .then(|| (SecretValue { value: value.to_owned(), source: source.to_string() }, source))
     };
     if let Some(id) = &req.arg
         && let Some(value) = args.values.get(id).and_then(Value::as_str)
     {
         let source = args.sources.get(id).cloned().unwrap_or_else(|| Source::Flag(id.clone()));
-        return Ok(found(value, &source));
+        return Ok(found(value, source));
     }
     for var in &req.env {
         if let Some(env) = inputs.env(var).filter(|v| !v.value.is_empty()) {
-            return Ok(found(&env.value, &Source::Env { var: var.clone(), file: env.file }));
+            return Ok(found(&env.value, Source::Env { var: var.clone(), file: env.file }));
         }
         let file_var = format!("{var}_FILE");
         if let Some(env) = inputs.env(&file_var).filter(|v| !v.value.is_empty()) {
@@ -235,7 +246,7 @@ pub fn resolve_secret(
     }
     if let (Some(key), Some((profile, table))) = (&req.profile_key, inputs.profile()) {
         if let Some(value) = table.get(key).and_then(Value::as_str).filter(|v| !v.is_empty()) {
-            return Ok(found(value, &Source::Profile { profile: profile.into(), key: key.clone() }));
+            return Ok(found(value, Source::Profile { profile: profile.into(), key: key.clone() }));
         }
         let file_key = format!("{key}_file");
         if let Some(path) = table.get(&file_key).and_then(Value::as_str).filter(|v| !v.is_empty()) {
@@ -246,7 +257,7 @@ pub fn resolve_secret(
     if let Some((service, user)) = &req.keyring {
         let user = if user.is_empty() { inputs.login_name() } else { user.clone() };
         if let Ok(Some(value)) = inputs.keyring(service, &user) {
-            return Ok(found(&value, &Source::Keyring { service: service.clone(), user }));
+            return Ok(found(&value, Source::Keyring { service: service.clone(), user }));
         }
     }
     Ok(None)
@@ -257,7 +268,7 @@ fn read_secret_file(
     path: &str,
     via: Source,
     inputs: &dyn Inputs,
-) -> Result<Option<SecretValue>, Error> {
+) -> Result<Option<(SecretValue, Source)>, Error> {
     let path = PathBuf::from(path);
     let text = inputs.read_file(&path).map_err(|e| {
         Error::config(format!("{}: cannot read {} (from {via}): {e}", req.label, path.display()))
@@ -267,10 +278,8 @@ fn read_secret_file(
     if value.is_empty() {
         return Err(Error::config(format!("{}: {} (from {via}) is empty", req.label, path.display())));
     }
-    Ok(Some(SecretValue {
-        value: value.to_owned(),
-        source: Source::File { path, via: Box::new(via) }.to_string(),
-    }))
+    let source = Source::File { path, via: Box::new(via) };
+    Ok(Some((SecretValue { value: value.to_owned(), source: source.to_string() }, source)))
 }
 
 /// How an argument is named in messages: its long flag, or `<NAME>` for a positional.

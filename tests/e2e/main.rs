@@ -6,6 +6,7 @@ mod harness;
 mod cli;
 mod config;
 mod discovery;
+mod dotenv_trust;
 mod dry_run;
 mod embedding;
 mod endpoints;

@@ -161,9 +161,14 @@ fn dotenv_in_the_working_directory_and_the_real_environment_wins() {
     no_secrets(&run);
     assert_eq!(requests(&server), [exchange(), bearer("GET /components", Value::Null)]);
 
-    // A wrong secret in the real environment beats the right one in .env ...
+    // A wrong secret in the real environment beats the right one in .env (the base URL from
+    // the real environment too: a .env may not send a credential from elsewhere to its
+    // server) ...
     let wrong = "wrong-secret-0123456789";
-    let w = w.env("NOBL9_CLIENT_SECRET", wrong);
+    let w = w
+        .env("NOBL9_CLIENT_SECRET", wrong)
+        .env("NOBL9_BASE_URL", &server.base_url())
+        .env("NOBL9_CLIENT_ID", DEMO_CLIENT_ID);
     server.control().clear_requests();
     let run = n9(&w, "list-components", &["-vv"]);
     run.never_shows(wrong);
@@ -181,6 +186,18 @@ fn dotenv_in_the_working_directory_and_the_real_environment_wins() {
     server.control().clear_requests();
     n9(&w, "list-components", &[]).ok();
     assert_eq!(requests(&server), [exchange(), bearer("GET /components", Value::Null)]);
+
+    // A .env naming the server (or the client id, which picks the secret's keyring entry)
+    // while the secret comes from the real environment: refused, nothing sent.
+    let w = bare().env("NOBL9_CLIENT_SECRET", DEMO_CLIENT_SECRET);
+    w.write("cwd/.env", &dotenv(wrong));
+    server.control().clear_requests();
+    let run = n9(&w, "list-components", &[]);
+    run.code(4)
+        .stdout_is("")
+        .stderr_has("decides where credentials go")
+        .stderr_has("env NOBL9_CLIENT_SECRET");
+    assert!(requests(&server).is_empty());
 }
 
 #[test]

@@ -314,8 +314,7 @@ fn the_served_sandbox_keeps_other_sites_out_of_its_log_and_its_faults() {
     assert_eq!(status, 413);
 
     // The counters: statusctl's GETs, no write.
-    let (status, body) =
-        raw_request(addr, &format!("GET /_sandbox/counters HTTP/1.1\r\nHost: localhost"), "");
+    let (status, body) = raw_request(addr, "GET /_sandbox/counters HTTP/1.1\r\nHost: localhost", "");
     assert_eq!(status, 200, "{body}");
     let counters: Value = serde_json::from_str(&body).unwrap();
     assert!(counters["methods"]["GET"].as_u64().is_some_and(|n| n >= 1), "{counters}");

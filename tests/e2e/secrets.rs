@@ -527,7 +527,6 @@ fn the_real_keyring_either_keeps_the_secret_or_says_plainly_it_did_not() {
 /// Ignored until the OS keyring store (host/src/services/secrets.rs) removes what the kernel
 /// kept when storing fails: today this run fails with "left the secret in the user keyring".
 #[test]
-#[ignore = "issue 8: a failed `secrets set` still leaves the secret in the user keyring (fix in services/secrets.rs)"]
 fn a_set_without_a_session_keyring_leaves_no_secret_in_the_user_keyring() {
     if !cfg!(target_os = "linux") {
         return;

@@ -105,6 +105,12 @@ pub fn args() -> Vec<Arg> {
                 .value_parser(value_parser!(PathBuf))
                 .help("Extra CA certificates (PEM) to trust"),
         ),
+        global(
+            Arg::new("allow_http")
+                .long("allow-http")
+                .action(ArgAction::SetTrue)
+                .help("Let credentials travel over plain http:// to hosts other than loopback"),
+        ),
         before_command(
             Arg::new("allow_insecure_plugins")
                 .long("allow-insecure-plugins")
@@ -125,6 +131,7 @@ pub struct GlobalOptions {
     pub profile: Option<String>,
     pub max_wait: Duration,
     pub ca_file: Option<PathBuf>,
+    pub allow_http: bool,
     /// `--allow-insecure-plugins` (given before the command name).
     pub allow_insecure_plugins: bool,
 }
@@ -146,6 +153,7 @@ impl GlobalOptions {
             profile: m.get_one::<String>("profile").cloned(),
             max_wait: Duration::from_secs(m.get_one::<u64>("max_wait").copied().unwrap_or(120)),
             ca_file: m.get_one::<PathBuf>("ca_file").cloned(),
+            allow_http: m.get_flag("allow_http"),
             allow_insecure_plugins: m.get_flag("allow_insecure_plugins"),
         }
     }

@@ -138,6 +138,28 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Whether others may change the file, or the directory holding it (the file decides
+    /// where tokens go).
+    pub fn writable_by_others_warning(&self) -> Option<String> {
+        let path = self.path.as_ref().filter(|_| self.exists)?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let writable =
+            others_can_write(path).then_some(path.as_path()).or_else(|| dir.filter(|d| others_can_write(d)));
+        writable.map(|what| {
+            format!(
+                "config file {}: others can change {} (it decides where credentials go; chmod go-w it)",
+                path.display(),
+                if what == path.as_path() {
+                    "it".to_string()
+                } else {
+                    format!("its directory {}", what.display())
+                }
+            )
+        })
+    }
+}
+
 fn list_or_none(names: &[String]) -> String {
     if names.is_empty() { "none".into() } else { names.join(", ") }
 }
@@ -150,6 +172,23 @@ fn others_can_read(path: &Path) -> bool {
 
 #[cfg(not(unix))]
 fn others_can_read(_path: &Path) -> bool {
+    false
+}
+
+/// World-writable, or owned by another user (root's files are trusted). Group write is not
+/// counted: with one private group per user (Debian's default) it is the user's own. A
+/// directory with the sticky bit (like /tmp) still counts: a config file has no business there.
+#[cfg(unix)]
+fn others_can_write(path: &Path) -> bool {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(meta) = std::fs::metadata(path) else { return false };
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    meta.permissions().mode() & 0o002 != 0 || (meta.uid() != me && meta.uid() != 0)
+}
+
+#[cfg(not(unix))]
+fn others_can_write(_path: &Path) -> bool {
     false
 }
 

@@ -51,13 +51,26 @@ impl EnvView {
         self.get_with_source(name).map(|(v, _)| v)
     }
 
-    pub fn get_with_source(&self, name: &str) -> Option<(String, EnvSource)> {
-        let real = match &self.process {
+    /// The real environment's value only (never `./.env`).
+    pub fn real(&self, name: &str) -> Option<String> {
+        match &self.process {
             Some(map) => map.get(name).cloned(),
             None => std::env::var(name).ok(),
-        };
-        real.map(|v| (v, EnvSource::Process))
+        }
+    }
+
+    pub fn get_with_source(&self, name: &str) -> Option<(String, EnvSource)> {
+        self.real(name)
+            .map(|v| (v, EnvSource::Process))
             .or_else(|| self.dotenv.get(name).map(|v| (v.clone(), EnvSource::DotEnv)))
+    }
+
+    /// The `./.env` values in effect (those the real environment does not override).
+    pub fn dotenv_values(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.dotenv
+            .iter()
+            .filter(|(name, _)| self.real(name).is_none())
+            .map(|(name, value)| (name.as_str(), value.as_str()))
     }
 
     /// How to name where a value came from, for messages.

@@ -599,8 +599,7 @@ mod tests {
     /// Sends on a runtime of its own, as a plugin's call does.
     fn send(engine: &HttpEngine, req: &HttpRequest, redactor: &Redactor) -> Result<HttpResponse, Error> {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let mut control = CallControl::default();
-        control.max_wait = Duration::ZERO;
+        let control = CallControl { max_wait: Duration::ZERO, ..CallControl::default() };
         rt.block_on(engine.send(req, redactor, &control))
     }
 

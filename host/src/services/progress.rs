@@ -23,9 +23,8 @@ pub type ProgressSink = Arc<dyn Fn(&Progress) + Send + Sync>;
 /// How one call may be stopped and what it reports.
 ///
 /// It also keeps the call's waiting budget: every wait on backoff and `Retry-After` of the
-/// call, whichever request it is for, draws from one `max_wait` ([`CallControl::take_wait`]).
-/// The budget belongs to this value where it lives (a clone starts with its own) and ends
-/// when it is dropped.
+/// call, whichever request it is for, draws from one `max_wait` ([`CallControl::take_wait`]);
+/// clones share it.
 #[derive(Clone)]
 pub struct CallControl {
     pub cancel: CancellationToken,
@@ -35,21 +34,8 @@ pub struct CallControl {
     /// The longest total wait on backoff and `Retry-After`, all requests of the call
     /// together, before giving up.
     pub max_wait: Duration,
-}
-
-/// What each live [`CallControl`] has waited so far, by its address. Kept beside the
-/// struct rather than in it so that its fields stay the four a caller fills in.
-static WAITED: Mutex<Vec<(usize, Duration)>> = Mutex::new(Vec::new());
-
-fn waited_table() -> std::sync::MutexGuard<'static, Vec<(usize, Duration)>> {
-    WAITED.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Drop for CallControl {
-    fn drop(&mut self) {
-        let key = self.key();
-        waited_table().retain(|(k, _)| *k != key);
-    }
+    /// What the call has waited so far (shared by clones: one budget per call).
+    pub waited: Arc<Mutex<Duration>>,
 }
 
 impl Default for CallControl {
@@ -59,6 +45,7 @@ impl Default for CallControl {
             deadline: None,
             progress: None,
             max_wait: Duration::from_secs(120),
+            waited: Arc::default(),
         }
     }
 }
@@ -73,15 +60,7 @@ impl CallControl {
     /// Takes `wait` from the call's budget of `max_wait`; when it does not fit, takes
     /// nothing and returns what the call has waited already.
     pub fn take_wait(&self, wait: Duration) -> Result<(), Duration> {
-        let key = self.key();
-        let mut table = waited_table();
-        let spent = match table.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, spent)) => spent,
-            None => {
-                table.push((key, Duration::ZERO));
-                &mut table.last_mut().expect("just pushed").1
-            }
-        };
+        let mut spent = self.waited.lock().unwrap_or_else(|e| e.into_inner());
         if spent.saturating_add(wait) > self.max_wait {
             return Err(*spent);
         }
@@ -91,13 +70,8 @@ impl CallControl {
 
     /// What the call has waited so far on backoff and `Retry-After`.
     #[cfg(test)]
-    pub fn waited(&self) -> Duration {
-        let key = self.key();
-        waited_table().iter().find(|(k, _)| *k == key).map_or(Duration::ZERO, |(_, spent)| *spent)
-    }
-
-    fn key(&self) -> usize {
-        self as *const Self as usize
+    pub fn spent(&self) -> Duration {
+        *self.waited.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Real time left before the deadline (`None`: no deadline).
@@ -112,20 +86,14 @@ mod tests {
 
     #[test]
     fn every_wait_of_a_call_draws_from_one_budget() {
-        let budget = |secs| {
-            let mut control = CallControl::default();
-            control.max_wait = Duration::from_secs(secs);
-            control
-        };
+        let budget = |secs| CallControl { max_wait: Duration::from_secs(secs), ..CallControl::default() };
         let (control, other) = (budget(2), budget(2));
         assert_eq!(control.take_wait(Duration::from_millis(1500)), Ok(()));
         assert_eq!(control.take_wait(Duration::from_millis(1500)), Err(Duration::from_millis(1500)));
         assert_eq!(control.take_wait(Duration::from_millis(500)), Ok(()));
-        assert_eq!(control.waited(), Duration::from_secs(2));
-        // Another call has its own.
+        assert_eq!(control.spent(), Duration::from_secs(2));
+        // A clone shares the call's budget; another call has its own.
+        assert_eq!(control.clone().take_wait(Duration::from_millis(1)), Err(Duration::from_secs(2)));
         assert_eq!(other.take_wait(Duration::from_secs(2)), Ok(()));
-        drop(control);
-        let next = CallControl::default();
-        assert_eq!(next.waited(), Duration::ZERO);
     }
 }

@@ -59,6 +59,10 @@ impl SecretStore {
 
     pub fn set(&self, service: &str, user: &str, secret: &str) -> Result<(), StoreError> {
         match self {
+            // Without a session keyring of its own, keyutils creates one for this process,
+            // fails to store, yet leaves the key in the user keyring where nobody finds it:
+            // store nothing at all then.
+            SecretStore::Keyring if !has_session_keyring() => Err(StoreError::Keyring(REFUSED.into())),
             SecretStore::Keyring => entry(service, user)?.set_password(secret).map_err(|err| match err {
                 // keyutils reports a refused `add_key` (EACCES: no usable session keyring,
                 // as in most containers, CI jobs and services) as "no entry".
@@ -108,6 +112,27 @@ impl SecretStore {
             }
         }
     }
+}
+
+/// Whether the process has a session keyring of its own (inherited from a login session or
+/// `keyctl session`; containers, CI jobs and services usually have none). Without one the
+/// kernel answers for the session keyring with the user-session keyring.
+#[cfg(target_os = "linux")]
+fn has_session_keyring() -> bool {
+    const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
+    const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
+    const KEY_SPEC_USER_SESSION_KEYRING: libc::c_long = -5;
+    // SAFETY: keyctl(GET_KEYRING_ID, id, create = 0) reads nothing from our memory.
+    let id = |ring: libc::c_long| unsafe {
+        libc::syscall(libc::SYS_keyctl, KEYCTL_GET_KEYRING_ID, ring, 0 as libc::c_long)
+    };
+    let session = id(KEY_SPEC_SESSION_KEYRING);
+    session > 0 && session != id(KEY_SPEC_USER_SESSION_KEYRING)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn has_session_keyring() -> bool {
+    true
 }
 
 fn entry(service: &str, user: &str) -> Result<keyring::Entry, StoreError> {

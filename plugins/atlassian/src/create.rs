@@ -174,8 +174,14 @@ fn short(value: &Value) -> &'static str {
 }
 
 fn still_unknown(req: &HttpRequest, request_id: &str, lookup: &Error) -> Error {
+    // Interrupted while looking: the user stopped the run (exit 130), the outcome stays unknown.
+    let kind = if lookup.kind == ErrorKind::Interrupted {
+        ErrorKind::Interrupted
+    } else {
+        ErrorKind::OutcomeUnknown
+    };
     Error::new(
-        ErrorKind::OutcomeUnknown,
+        kind,
         format!(
             "the outcome of POST {} is unknown and looking it up failed ({}); before creating it again, look for an incident with metadata request id {request_id}",
             req.url, lookup.message

@@ -40,6 +40,10 @@ impl Plugin for Testkit {
                 CommandDecl::new("http", "Send one HTTP request through the host")
                     .mutating()
                     .arg(ArgDecl::value("url").required().endpoint().env("TESTKIT_URL"))
+                    .arg(
+                        ArgDecl::value("target_var")
+                            .help("Send to the URL this variable holds (read undeclared)"),
+                    )
                     .arg(ArgDecl::value("method").default_value("GET"))
                     .arg(ArgDecl::value("body"))
                     .arg(token_arg())
@@ -160,7 +164,11 @@ fn token(call: &Call<'_>, user: &str) -> Result<Option<SecretValue>, Error> {
 
 fn http(call: &Call<'_>) -> Result<Output, Error> {
     let args = &call.args;
-    let url = args.str("url").unwrap_or_default().to_string();
+    // `--target-var VAR`: a plugin that reads its destination itself, without declaring it.
+    let url = match args.str("target_var") {
+        Some(var) => call.host.env(var).unwrap_or_default(),
+        None => args.str("url").unwrap_or_default().to_string(),
+    };
     let mut req = HttpRequest::new(args.str("method").unwrap_or("GET"), url);
     if let Some(token) = token(call, "tester")? {
         req = req.header("Authorization", format!("Bearer {}", token.value));
