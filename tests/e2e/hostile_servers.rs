@@ -350,3 +350,50 @@ fn a_header_value_that_cannot_be_sent_fails_at_once() {
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert!(server.seen().is_empty(), "nothing may reach the server: {:?}", server.seen());
 }
+
+#[test]
+fn a_header_value_from_a_flag_that_cannot_be_sent_is_a_usage_error() {
+    let server = RawServer::start(|_, stream| answer(stream, "200 OK", &[], b"{}"));
+    let token = "tok-flag-newline-13579";
+    let run = world().run(&[
+        "testkit:http",
+        "--url",
+        &server.url("/x"),
+        "--token",
+        &format!("{token}\nX-Injected: 1"),
+    ]);
+    run.code(2).never_shows(token);
+    assert!(one_error_line(&run).contains("contains a line break"), "{}", run.stderr);
+    assert!(server.seen().is_empty());
+}
+
+/// A server that echoes the token in its error body, placed so that cutting the excerpt to
+/// length would fall inside the token: the token is scrubbed before the cut, so not even a
+/// part of it is shown.
+#[test]
+fn an_error_excerpt_never_shows_part_of_an_echoed_token() {
+    let token = "kq81ZX4v9mQt77LpYw2cRb5N";
+    for pad in [280usize, 285, 290, 295, 299] {
+        let body = format!("{{\"error\": \"{}{token} was refused\"}}", "x".repeat(pad));
+        let server = RawServer::start(move |_, stream| {
+            answer(stream, "401 Unauthorized", &[("content-type", "application/json")], body.as_bytes())
+        });
+        let w = World::with(&["statuspage"]);
+        let run = w.run(&[
+            "statuspage:list-components",
+            "--api-url",
+            &server.url("/v1"),
+            "-tk",
+            token,
+            "-p",
+            "page1",
+        ]);
+        run.code(4);
+        let line = one_error_line(&run);
+        // Any 6 characters of the token in a row would be a leak.
+        for start in 0..=token.len() - 6 {
+            assert!(!line.contains(&token[start..start + 6]), "pad {pad}: {line}");
+        }
+        assert!(line.contains("check the credential from --token"), "{line}");
+    }
+}
