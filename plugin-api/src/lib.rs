@@ -30,6 +30,7 @@
 //! ```
 
 pub mod abi;
+pub mod apply;
 mod args;
 mod error;
 mod export;
