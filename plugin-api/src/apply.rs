@@ -76,6 +76,24 @@ pub fn declare(about: &str, with_impact: bool) -> CommandDecl {
         .arg(ArgDecl::value("message").short('m').help("Message (a change of the message alone is not written)"))
         .arg(ArgDecl::flag("no_notify").help("Do not notify subscribers"))
         .arg(ArgDecl::flag("release").help("Drop ownership of the key's incident without changing it"))
+        .arg(
+            ArgDecl::value("started_at")
+                .value_name("TIME")
+                .help("When the key's alerts started (RFC 3339): a firing older than the key's last resolve is stale"),
+        )
+        .arg(
+            ArgDecl::value("reopen_within")
+                .integer()
+                .value_name("SECONDS")
+                .default_value("600")
+                .help("A key firing again within this many seconds of its resolve reopens that incident"),
+        )
+        .arg(
+            ArgDecl::value("during_maintenance")
+                .choices(&["hold", "post"])
+                .default_value("hold")
+                .help("While a component is under maintenance: create nothing for it (hold) or post anyway"),
+        )
         .output_schema_text(RESULT_SCHEMA)
         .example("statusctl NS:apply-incident --key deploy-42 --state firing -t \"Deploy failing\" --set API=major_outage");
     if with_impact {
@@ -104,6 +122,11 @@ pub struct ApplyArgs {
     pub impact: Option<String>,
     pub no_notify: bool,
     pub release: bool,
+    /// When the key's alerts started (RFC 3339, as given).
+    pub started_at: Option<String>,
+    pub reopen_within_secs: i64,
+    /// Post even while a component is under maintenance.
+    pub post_during_maintenance: bool,
 }
 
 impl ApplyArgs {
@@ -159,6 +182,9 @@ impl ApplyArgs {
             impact: text("impact"),
             no_notify: args.flag("no_notify"),
             release: args.flag("release"),
+            started_at: text("started_at"),
+            reopen_within_secs: args.int("reopen_within").unwrap_or(600).max(0),
+            post_during_maintenance: args.str("during_maintenance") == Some("post"),
         })
     }
 }
