@@ -16,6 +16,7 @@ use crate::control::{Control, ResetHook};
 use crate::error::SandboxError;
 use crate::mount_context::MountContext;
 use crate::nobl9::Nobl9Options;
+use crate::record::NotificationLog;
 use crate::responses::not_found;
 use crate::running::RunningSandbox;
 use crate::server::{Dispatch, accept_loop};
@@ -110,10 +111,11 @@ impl SandboxBuilder {
     pub async fn serve(self) -> Result<RunningSandbox, SandboxError> {
         let port = self.port;
         let clock = self.clock.clone();
-        let (providers, reset_hooks) = self.mount_providers()?;
+        let notifications = NotificationLog::default();
+        let (providers, reset_hooks) = self.mount_providers(notifications.clone())?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(SandboxError::Bind)?;
         let addr = listener.local_addr().map_err(SandboxError::Bind)?;
-        let control = Control::new(reset_hooks, clock);
+        let control = Control::new(reset_hooks, clock, notifications);
         let dispatch = Arc::new(Dispatch::new(control.clone(), providers));
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, dispatch, stopped));
@@ -129,7 +131,10 @@ impl SandboxBuilder {
 
     /// Builds every provider's router (deferred ones now) and merges them;
     /// returns the reset hooks, the builder's and the providers' own.
-    fn mount_providers(self) -> Result<(Router, Vec<ResetHook>), SandboxError> {
+    fn mount_providers(
+        self,
+        notifications: NotificationLog,
+    ) -> Result<(Router, Vec<ResetHook>), SandboxError> {
         let echo =
             self.echo.then(|| (ECHO_PROVIDER.to_owned(), ProviderSource::Ready(crate::echo::router())));
         let providers: Vec<_> = self.providers.into_iter().chain(echo).collect();
@@ -140,7 +145,7 @@ impl SandboxBuilder {
             }
         }
         let shared_state = self.state_file.as_deref().map(StateFile::open).transpose()?.map(Arc::new);
-        let mut context = MountContext::new(self.clock, shared_state, self.reset_hooks);
+        let mut context = MountContext::new(self.clock, shared_state, self.reset_hooks, notifications);
         let mut merged = Router::new();
         for (_, source) in providers {
             let router = match source {

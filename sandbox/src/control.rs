@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 
 use crate::clock::SandboxClock;
 use crate::fault::{Fault, FaultAction, FaultError, FaultMatch, FaultQueue};
-use crate::record::{RecordedRequest, RequestCounters, RequestLog};
+use crate::record::{NotificationLog, RecordedRequest, RequestCounters, RequestLog};
 
 /// Runs on every reset of the sandbox, e.g. to bring an emulator back to its
 /// seeded data.
@@ -26,6 +26,7 @@ struct Shared {
     started: Instant,
     clock: SandboxClock,
     traffic: Mutex<Traffic>,
+    notifications: NotificationLog,
     reset_hooks: Mutex<Vec<ResetHook>>,
 }
 
@@ -38,12 +39,17 @@ struct Traffic {
 }
 
 impl Control {
-    pub(crate) fn new(reset_hooks: Vec<ResetHook>, clock: SandboxClock) -> Self {
+    pub(crate) fn new(
+        reset_hooks: Vec<ResetHook>,
+        clock: SandboxClock,
+        notifications: NotificationLog,
+    ) -> Self {
         Self {
             shared: Arc::new(Shared {
                 started: Instant::now(),
                 clock,
                 traffic: Mutex::default(),
+                notifications,
                 reset_hooks: Mutex::new(reset_hooks),
             }),
         }
@@ -95,10 +101,13 @@ impl Control {
     }
 
     /// Counts of every request recorded since the start or the last clear,
-    /// per method and per Statuspage incident, however many the log dropped;
-    /// same as `GET /_sandbox/counters`.
+    /// per method and per Statuspage incident, however many the log dropped,
+    /// and the notifying writes per Statuspage incident; same as
+    /// `GET /_sandbox/counters`.
     pub fn counters(&self) -> RequestCounters {
-        self.traffic().log.counters()
+        let mut counters = self.traffic().log.counters();
+        counters.notifications = self.shared.notifications.counts();
+        counters
     }
 
     /// The recorded requests selected by `filter`, oldest first.
@@ -111,7 +120,9 @@ impl Control {
     /// Forgets recorded requests and zeroes the counters; numbering
     /// continues where it was.
     pub fn clear_requests(&self) {
-        self.traffic().log.clear();
+        let mut traffic = self.traffic();
+        traffic.log.clear();
+        self.shared.notifications.clear();
     }
 
     /// Clears faults and recordings (numbering restarts at 1), then runs
@@ -125,6 +136,7 @@ impl Control {
             let mut traffic = self.traffic();
             traffic.faults.clear();
             traffic.log.reset();
+            self.shared.notifications.clear();
         }
         // Hooks run without any lock held: a hook may well use this Control.
         let hooks = lock(&self.shared.reset_hooks).clone();

@@ -10,12 +10,14 @@ use std::sync::Arc;
 use crate::clock::SandboxClock;
 use crate::control::ResetHook;
 use crate::error::SandboxError;
+use crate::record::NotificationLog;
 use crate::state_file::StateFile;
 
 pub(crate) struct MountContext {
     clock: SandboxClock,
     shared_state: Option<Arc<StateFile>>,
     reset_hooks: Vec<ResetHook>,
+    notifications: NotificationLog,
 }
 
 impl MountContext {
@@ -25,8 +27,14 @@ impl MountContext {
         clock: SandboxClock,
         shared_state: Option<Arc<StateFile>>,
         reset_hooks: Vec<ResetHook>,
+        notifications: NotificationLog,
     ) -> Self {
-        Self { clock, shared_state, reset_hooks }
+        Self { clock, shared_state, reset_hooks, notifications }
+    }
+
+    /// Where an emulator counts notifying writes (read by the control API's counters).
+    pub(crate) fn notifications(&self) -> NotificationLog {
+        self.notifications.clone()
     }
 
     pub(crate) fn clock(&self) -> SandboxClock {

@@ -2,6 +2,7 @@
 //! recent ones in full (bodies cut), and counts of all of them.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,12 @@ pub struct RequestCounters {
     /// Statuspage incident id → method → requests to
     /// `/v1/pages/{page}/incidents/{id}` and the paths below it.
     pub incidents: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Statuspage incident id → notifying writes: creates and updates that
+    /// added an incident update with `deliver_notifications` true (or absent,
+    /// the API's default), as the emulator applied them. A write without an
+    /// incident update (metadata only, say) notifies nobody and is not counted.
+    #[serde(default)]
+    pub notifications: BTreeMap<String, u64>,
 }
 
 impl RequestCounters {
@@ -77,6 +84,16 @@ impl RequestCounters {
     /// Requests with this method to one Statuspage incident.
     pub fn incident(&self, id: &str, method: &str) -> u64 {
         self.incidents.get(id).and_then(|methods| methods.get(method)).copied().unwrap_or(0)
+    }
+
+    /// Notifying writes to one Statuspage incident.
+    pub fn notifications(&self, id: &str) -> u64 {
+        self.notifications.get(id).copied().unwrap_or(0)
+    }
+
+    /// Notifying writes to all Statuspage incidents.
+    pub fn notifications_total(&self) -> u64 {
+        self.notifications.values().sum()
     }
 
     fn count(&mut self, method: &str, path: &str) {
@@ -112,6 +129,27 @@ fn incident_id(path: &str) -> Option<&str> {
     let id = id.strip_suffix(".json").unwrap_or(id);
     let list = matches!(id, "" | "unresolved" | "scheduled" | "upcoming" | "active_maintenance");
     (!list && id.len() <= MAX_INCIDENT_ID_LEN).then_some(id)
+}
+
+/// Notifying writes per incident, counted by an emulator (only it knows
+/// which writes notify and which incident a create made), read with the
+/// request counters and cleared with them. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NotificationLog(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl NotificationLog {
+    pub(crate) fn notified(&self, incident: &str) {
+        let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        bump(&mut counts, incident);
+    }
+
+    pub(crate) fn counts(&self) -> BTreeMap<String, u64> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
 }
 
 /// The first [`MAX_RECORDED_BODY_BYTES`] of `body` as text, not splitting a

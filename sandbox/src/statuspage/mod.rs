@@ -64,6 +64,12 @@
 //!   component from its group. Deleting a group keeps its members, ungrouped.
 //! - Timestamps: RFC 3339, UTC, milliseconds, `Z`; input takes any offset.
 //!   Ids: 12 lowercase alphanumerics.
+//! - Notifications are not delivered, but counted: every create, and every
+//!   update that appends an incident update, with `deliver_notifications`
+//!   true or absent (the default is true) counts once for its incident in
+//!   the control API's counters (`notifications`).
+//! - `metadata` is kept as sent (a write carrying it replaces the whole
+//!   object) and shown on every answer; `DELETE` removes the incident.
 //! - Persistence (optional state file): loaded at start, rewritten atomically
 //!   after every change (including auto-transitions and resets).
 //!
@@ -116,6 +122,7 @@ use self::timestamp::Ts;
 use crate::error::SandboxError;
 use crate::mount_context::MountContext;
 use crate::persisted_emulator::PersistedEmulator;
+use crate::record::NotificationLog;
 
 /// Provider name, also the state file section.
 pub(crate) const PROVIDER: &str = "statuspage";
@@ -155,6 +162,7 @@ pub enum ErrorKey {
 struct Service {
     emulator: Arc<PersistedEmulator<Emulator>>,
     error_key: ErrorKey,
+    notifications: NotificationLog,
 }
 
 /// Builds the emulator's router at sandbox start (see [`PersistedEmulator::mount`]).
@@ -163,7 +171,8 @@ pub(crate) fn mount(options: StatuspageOptions, context: &mut MountContext) -> R
     let emulator = PersistedEmulator::mount(context, options.state_file.as_deref(), seed::store, |store| {
         Emulator::new(store, rate_limit)
     })?;
-    let service = Arc::new(Service { emulator, error_key: options.error_key });
+    let notifications = context.notifications();
+    let service = Arc::new(Service { emulator, error_key: options.error_key, notifications });
     Ok(Router::new().route("/v1/{*rest}", any(serve)).with_state(service))
 }
 
@@ -184,6 +193,9 @@ async fn serve(State(service): State<Arc<Service>>, request: Request) -> Respons
     let result = service
         .emulator
         .handle(|emulator, now| emulator.handle(&request, Ts::from_system(now)), ApiError::internal);
+    if let Ok(ApiResponse { notified: Some(incident), .. }) = &result {
+        service.notifications.notified(incident);
+    }
     render(result, service.error_key)
 }
 

@@ -21,19 +21,22 @@ pub(crate) struct ApiRequest<'a> {
 pub(crate) struct ApiResponse {
     pub(crate) status: u16,
     pub(crate) body: Option<Value>,
+    /// The incident this write notified subscribers of (a new incident update with
+    /// `deliver_notifications` true), for the control API's counters.
+    pub(crate) notified: Option<String>,
 }
 
 impl ApiResponse {
     pub(crate) fn ok(body: Value) -> Self {
-        Self { status: 200, body: Some(body) }
+        Self { status: 200, body: Some(body), notified: None }
     }
 
     pub(crate) fn created(body: Value) -> Self {
-        Self { status: 201, body: Some(body) }
+        Self { status: 201, body: Some(body), notified: None }
     }
 
     pub(crate) fn no_content() -> Self {
-        Self { status: 204, body: None }
+        Self { status: 204, body: None, notified: None }
     }
 }
 

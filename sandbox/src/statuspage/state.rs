@@ -133,12 +133,22 @@ fn dispatch(
         (Route::Group(_, id), Delete) => ApiResponse::ok(groups::delete(page, id, now)?),
 
         (Route::Incidents(_), Get) => ApiResponse::ok(incidents::list(page, query)?),
-        (Route::Incidents(_), Post) => ApiResponse::created(incidents::create(page, body, now, rng)?),
+        (Route::Incidents(_), Post) => {
+            let created = incidents::create(page, body, now, rng)?;
+            let notified =
+                notifies(&created, 0).then(|| created["id"].as_str().unwrap_or_default().to_owned());
+            ApiResponse { notified, ..ApiResponse::created(created) }
+        }
         (Route::IncidentList(_, kind), Get) => {
             ApiResponse::ok(incidents::list_kind(page, *kind, query, now)?)
         }
         (Route::Incident(_, id), Get) => ApiResponse::ok(incidents::get(page, id)?),
-        (Route::Incident(_, id), Update) => ApiResponse::ok(incidents::update(page, id, body, now, rng)?),
+        (Route::Incident(_, id), Update) => {
+            let before = page.incidents.iter().find(|i| i.id == *id).map_or(0, |i| i.incident_updates.len());
+            let updated = incidents::update(page, id, body, now, rng)?;
+            let notified = notifies(&updated, before).then(|| id.clone());
+            ApiResponse { notified, ..ApiResponse::ok(updated) }
+        }
         (Route::Incident(_, id), Delete) => ApiResponse::ok(incidents::delete(page, id)?),
         (Route::IncidentUpdate(_, id, update), Update) => {
             ApiResponse::ok(incidents::edit_update(page, id, update, body, now)?)
@@ -146,6 +156,13 @@ fn dispatch(
         _ => return Err(ApiError::method_not_allowed()),
     };
     Ok(response)
+}
+
+/// Whether `incident` (as shown) has more than `before` updates, the newest delivering
+/// notifications: the write that made it notified subscribers.
+fn notifies(incident: &Value, before: usize) -> bool {
+    let updates = incident["incident_updates"].as_array().map_or(&[][..], Vec::as_slice);
+    updates.len() > before && updates.first().is_some_and(|u| u["deliver_notifications"] == Value::Bool(true))
 }
 
 impl RateLimitMode {

@@ -157,6 +157,43 @@ async fn deliver_notifications_defaults_to_true() {
 }
 
 #[tokio::test]
+async fn notifying_writes_are_counted_per_incident_and_metadata_is_kept() {
+    let api = Api::start().await;
+    let marker =
+        json!({"statusctl": {"key": "k1", "request_id": "r1", "components": "", "notified": "no", "v": "1"}});
+    // A silent create, a metadata-only write (no update: nobody is notified), an update
+    // stating true, one leaving it out (the default is true), one stating false.
+    let incident =
+        api.create_incident(json!({"name": "N", "deliver_notifications": false, "metadata": marker})).await;
+    assert_eq!(incident["metadata"], marker);
+    let path = incident_path(&incident);
+    let id = incident["id"].as_str().expect("id").to_owned();
+    let control = api.control();
+    assert_eq!(control.counters().notifications(&id), 0);
+    let only_metadata =
+        api.patch(&path, json!({"incident": {"metadata": {"statusctl": {"key": "k1"}}}})).await;
+    assert_eq!(only_metadata.body["metadata"], json!({"statusctl": {"key": "k1"}}));
+    assert_eq!(api.get(&path).await.body["metadata"], json!({"statusctl": {"key": "k1"}}));
+    assert_eq!(control.counters().notifications(&id), 0);
+    api.patch(&path, json!({"incident": {"body": "Announce", "deliver_notifications": true}})).await;
+    api.patch(&path, json!({"incident": {"status": "identified"}})).await;
+    api.patch(&path, json!({"incident": {"status": "monitoring", "deliver_notifications": false}})).await;
+    let loud = api.create_incident(json!({"name": "Loud"})).await;
+    let counters = control.counters();
+    assert_eq!(counters.notifications(&id), 2, "{counters:?}");
+    assert_eq!(counters.notifications(loud["id"].as_str().expect("id")), 1);
+    assert_eq!(counters.notifications_total(), 3);
+    let served = api.get_raw_counters().await;
+    assert_eq!(served["notifications"][&id], 2);
+    // Deleting keeps the count; clearing the request log zeroes it.
+    assert_eq!(api.delete(&path).await.status, 200);
+    assert_eq!(api.get(&path).await.status, 404);
+    assert_eq!(control.counters().notifications(&id), 2);
+    control.clear_requests();
+    assert_eq!(control.counters().notifications_total(), 0);
+}
+
+#[tokio::test]
 async fn metadata_top_level_values_must_be_objects() {
     let api = Api::start().await;
     let path = Api::page("/incidents");

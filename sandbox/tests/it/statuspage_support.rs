@@ -102,6 +102,12 @@ impl Api {
         answer.body
     }
 
+    /// `GET /_sandbox/counters` as JSON.
+    pub async fn get_raw_counters(&self) -> Value {
+        let url = format!("{}/_sandbox/counters", self.sandbox.base_url());
+        answer(self.client.get(url)).await.body
+    }
+
     pub async fn advance(&self, seconds: u64) {
         self.control().advance_clock(Duration::from_secs(seconds));
     }
