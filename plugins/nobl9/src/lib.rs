@@ -15,6 +15,7 @@ mod external_issue;
 mod go_duration;
 mod incident;
 mod jwt;
+mod ownership;
 mod py_str;
 mod schema;
 mod sloctl;
@@ -63,7 +64,12 @@ impl Plugin for Nobl9 {
         )
         .note(
             "a status change whose answer is lost is looked up in the status history before it is sent again",
-        );
+        )
+        .note(
+            "apply_incident keeps ownership in the status history: a marker ending the comment of each change \
+             it makes; a component whose newest change has no marker is held by a person and never changed",
+        )
+        .capability(statusctl_plugin_api::apply::APPLY_INCIDENT);
         // Variables read through the secret chain or by the sloctl reader, not by an argument.
         for var in config::env_vars().into_iter().chain(sloctl::env_vars()) {
             manifest = manifest.env_var(var);
@@ -103,6 +109,7 @@ mod tests {
             ("create_incident", Effect::Changes, false),
             ("update_incident", Effect::Changes, true),
             ("resolve_incident", Effect::Changes, true),
+            ("apply_incident", Effect::Changes, true),
         ];
         let names: Vec<&str> = manifest.commands.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, expected.map(|(name, _, _)| name));

@@ -392,6 +392,7 @@ mod tests {
             ("create_incident", old::status_change()),
             ("update_incident", old::status_change()),
             ("resolve_incident", old::status_change()),
+            ("apply_incident", serde_json::from_str(statusctl_plugin_api::apply::RESULT_SCHEMA).unwrap()),
         ]
     }
 

@@ -1,5 +1,6 @@
 //! One file per command: its declaration, its typed arguments, its run and its text.
 
+mod apply_incident;
 mod change_status;
 mod create_external_issue;
 mod create_incident;
@@ -20,7 +21,7 @@ use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
 use crate::{Nobl9, common};
 
 /// Every command, in the order `--help` lists them: the scripts' commands, then the shared
-/// incident vocabulary.
+/// incident vocabulary, then `apply_incident/1`.
 pub fn all() -> Vec<Box<dyn Command<Nobl9>>> {
     vec![
         checked(test_connection::TestConnection),
@@ -37,6 +38,7 @@ pub fn all() -> Vec<Box<dyn Command<Nobl9>>> {
         checked(create_incident::CreateIncident),
         checked(update_incident::UpdateIncident),
         checked(resolve_incident::ResolveIncident),
+        checked(apply_incident::ApplyIncident),
     ]
 }
 
