@@ -3,6 +3,7 @@
 mod fake_api;
 mod harness;
 
+mod apply_nobl9;
 mod cli;
 mod config;
 mod discovery;
