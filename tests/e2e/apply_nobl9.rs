@@ -133,6 +133,17 @@ fn a_persons_change_holds_the_component_and_odd_input_writes_nothing() {
     assert!(writes(&server).is_empty());
     assert!(requests(&server).iter().any(|r| r.call.ends_with("/status-changes")));
     assert_eq!(own_status(&server, API_US), "majorOutage");
+
+    // --release hands the component over to people with one change keeping its status.
+    server.control().clear_requests();
+    let out = apply(&w, &["--key", "k9", "--state", "firing", "--release"]);
+    assert_eq!((&out["action"], &out["components"]), (&json!("released"), &json!({"API US": "majorOutage"})));
+    assert_eq!(writes(&server).len(), 1);
+    assert!(history(&server, API_US)[0]["comment"].as_str().unwrap().starts_with("[statusctl released key="));
+    assert_eq!(apply(&w, &["--key", "k9", "--state", "firing", "--release"])["action"], "released");
+    assert_eq!(apply(&w, &["--key", "k9", "--state", "resolved"])["reason"], "held by a person");
+    assert_eq!(writes(&server).len(), 1);
+    assert_eq!(own_status(&server, API_US), "majorOutage");
 }
 
 #[test]
