@@ -115,7 +115,8 @@ pub const RESULT_SCHEMA: &str = r#"{"type":"object","required":["action","incide
 pub struct ApplyArgs {
     pub key: String,
     pub state: AlertState,
-    /// Wanted status per component, in the order given (`--set`, then `-c … -cs S`).
+    /// Wanted status per component, in the order given (`--set`, then `-c … -cs S`); the
+    /// status is empty for components named by `-c` alone when resolving or releasing.
     pub components: Vec<(String, String)>,
     pub title: Option<String>,
     pub message: Option<String>,
@@ -167,6 +168,14 @@ impl ApplyArgs {
         match (args.str("component_status"), listed.is_empty()) {
             (Some(status), false) => listed.iter().try_for_each(|c| add(c, status))?,
             (Some(_), true) => return Err(Error::usage("--component-status (-cs) needs components (-c)")),
+            // Resolving or releasing needs no status: the components are only named.
+            (None, false) if state == AlertState::Resolved || args.flag("release") => {
+                for name in listed.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                    if !components.iter().any(|(n, _)| n == name) {
+                        components.push((name.to_string(), String::new()));
+                    }
+                }
+            }
             (None, false) => {
                 return Err(Error::usage("-c needs --component-status (-cs), or use --set COMPONENT=STATUS"));
             }
@@ -263,6 +272,10 @@ mod tests {
             [("API".into(), "major_outage".into()), ("Web".into(), "major_outage".into())]
         );
         assert_eq!((a.state, a.title.as_deref(), a.release), (AlertState::Firing, Some("Down"), false));
+        let resolved =
+            ApplyArgs::from_call(&args(json!({"key": "k", "state": "resolved", "components": ["API"]})))
+                .unwrap();
+        assert_eq!(resolved.components, [("API".into(), String::new())]);
         for bad in [
             json!({"key": " ", "state": "firing"}),
             json!({"key": "k", "state": "firing", "set": ["API"]}),
