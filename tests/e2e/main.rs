@@ -4,6 +4,7 @@ mod fake_api;
 mod harness;
 
 mod apply_nobl9;
+mod apply_statuspage;
 mod cli;
 mod config;
 mod discovery;

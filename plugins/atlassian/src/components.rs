@@ -15,8 +15,18 @@ pub fn resolve(client: &Client<'_, '_>, page: &str, values: &[String]) -> Result
     if values.iter().all(|v| is_id(v)) {
         return Ok(values.to_vec());
     }
-    // A name is decided on the whole list: a listing that does not end is an error.
-    let all = client.get_all(&format!("/pages/{page}/components"), None)?.whole()?;
+    resolve_in(&listing(client, page)?, page, values)
+}
+
+/// Every component of the page (groups included). A name is decided on the whole list: a
+/// listing that does not end is an error.
+pub fn listing(client: &Client<'_, '_>, page: &str) -> Result<Vec<Value>, Error> {
+    client.get_all(&format!("/pages/{page}/components"), None)?.whole()
+}
+
+/// Ids for `values` among the components `all` (the page's listing): an id-shaped value as
+/// given, a name by exact match (unknown or ambiguous: a usage error listing the candidates).
+pub fn resolve_in(all: &[Value], page: &str, values: &[String]) -> Result<Vec<String>, Error> {
     let components: Vec<(&str, &str)> = all
         .iter()
         .filter(|c| c.get("group").and_then(Value::as_bool) != Some(true))

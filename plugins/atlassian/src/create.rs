@@ -53,7 +53,13 @@ pub fn create(
     listing: Listing,
 ) -> Result<Value, Error> {
     if let Some(id) = &request_id {
-        fields["metadata"] = json!({"statusctl": {"request_id": id}});
+        // Into the statusctl marker the caller may have put there already (apply_incident's).
+        match fields.pointer_mut("/metadata/statusctl").and_then(Value::as_object_mut) {
+            Some(marker) => {
+                marker.insert("request_id".into(), json!(id));
+            }
+            None => fields["metadata"] = json!({"statusctl": {"request_id": id}}),
+        }
     }
     let mut req =
         client.request("POST", &format!("/pages/{page}/incidents")).json(&json!({ "incident": fields }));

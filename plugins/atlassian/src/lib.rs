@@ -3,6 +3,7 @@
 //! A drop-in for the Conan `statuspage:*` commands (same flags, requests and output), and more:
 //! listing, components by name, safe resend of creates, dry runs, pacing to the rate limit.
 
+mod apply;
 mod client;
 mod commands;
 mod common;
@@ -49,6 +50,8 @@ impl Plugin for Statuspage {
                 "creates are tagged with metadata.statusctl.request_id so a lost answer is looked up, not resent blindly",
             )
             // No argument declares the token's variables: the secret chain reads them.
+            .capability(statusctl_plugin_api::apply::APPLY_INCIDENT)
+            .note("apply_incident owns its incidents through metadata.statusctl (key, request_id, components, notified, v)")
             .env_var(EnvVarDecl::new(common::TOKEN_ENV, "API token").secret())
             .env_var(EnvVarDecl::new(common::TOKEN_FILE_ENV, "A file holding the API token").path())
     }
@@ -82,6 +85,7 @@ mod tests {
             ("change_status", Effect::Changes, true),
             ("test_connection", Effect::Reads, true),
             ("list_pages", Effect::Reads, true),
+            ("apply_incident", Effect::Changes, true),
         ];
         let names: Vec<&str> = manifest.commands.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, expected.map(|(n, _, _)| n));

@@ -201,6 +201,8 @@ mod tests {
                 }),
             ),
             ("list_pages", old::list_of(old::page())),
+            // The SDK's result of apply_incident/1.
+            ("apply_incident", serde_json::from_str(statusctl_plugin_api::apply::RESULT_SCHEMA).unwrap()),
         ]
     }
 

@@ -3,7 +3,7 @@ use statusctl_plugin_api::serde_json::Value;
 use statusctl_plugin_api::{ArgDecl, Call, Command, CommandDecl, Error, Output};
 
 use crate::client::{self, PER_PAGE, Pager};
-use crate::{Statuspage, common, list_limit, schema};
+use crate::{Statuspage, apply, common, list_limit, schema};
 
 const VIEWS: [(&str, &str); 4] = [
     ("unresolved", "unresolved"),
@@ -17,6 +17,9 @@ pub struct ListIncidents;
 #[derive(Deserialize)]
 struct ListArgs {
     query: Option<String>,
+    #[serde(default)]
+    owned: bool,
+    key: Option<String>,
 }
 
 impl Command<Statuspage> for ListIncidents {
@@ -27,7 +30,11 @@ impl Command<Statuspage> for ListIncidents {
                 .output_schema_text(schema::INCIDENTS)
                 .args(common::args())
                 .arg(ArgDecl::value("query").help("Text search over names, statuses and updates"))
-                .arg(list_limit::arg("incidents"));
+                .arg(list_limit::arg("incidents"))
+                .arg(ArgDecl::flag("owned").help(
+                    "Only incidents statusctl owns (apply_incident's metadata.statusctl marker); text adds KEY and NOTIFIED",
+                ))
+                .arg(ArgDecl::value("key").value_name("KEY").help("With --owned: only the incidents of this alert key"));
         for (id, _) in VIEWS {
             let others: Vec<&str> = VIEWS.iter().map(|(o, _)| *o).filter(|o| *o != id).collect();
             let mut arg = ArgDecl::flag(id).help(match id {
@@ -49,6 +56,42 @@ impl Command<Statuspage> for ListIncidents {
         let args: ListArgs = call.args.parse()?;
         let limit = list_limit::read(call)?;
         let view = VIEWS.iter().find(|(id, _)| call.args.flag(id)).map(|(_, path)| *path);
+        if args.key.is_some() && !args.owned {
+            return Err(Error::usage("--key selects owned incidents: use it with --owned"));
+        }
+        if args.owned {
+            // The marker is in metadata, which `q` does not search: read the whole list, then
+            // keep the owned ones, then apply --limit.
+            let path = match view {
+                Some(view) => format!("/pages/{page}/incidents/{view}"),
+                None => format!("/pages/{page}/incidents"),
+            };
+            let items = match view {
+                Some(_) => client.get_all(&path, None)?.shown(client.host()),
+                None => {
+                    let mut pager = Pager::new(PER_PAGE, None);
+                    let mut items = Vec::new();
+                    while let Some(batch) = pager.next(|n| {
+                        let req = client
+                            .request("GET", &path)
+                            .query("page", n.to_string())
+                            .query("limit", PER_PAGE.to_string());
+                        client::list(&req, client.json(&req)?)
+                    })? {
+                        items.extend(batch);
+                    }
+                    pager.listed(client.what("GET", &path), items).shown(client.host())
+                }
+            };
+            let items: Vec<Value> = items
+                .into_iter()
+                .filter(|i| apply::owned(i, args.key.as_deref()))
+                .filter(|i| args.query.as_deref().is_none_or(|q| matches(i, q)))
+                .take(limit.unwrap_or(usize::MAX))
+                .collect();
+            let text = owned_table(&items);
+            return Ok(Output::data(Value::Array(items)).with_text(text));
+        }
         let items = match (view, args.query.as_deref()) {
             (Some(path), None) => {
                 client.get_all(&format!("/pages/{page}/incidents/{path}"), limit)?.shown(client.host())
@@ -91,6 +134,32 @@ fn matches(incident: &Value, query: &str) -> bool {
     let has = |v: &Value| v.as_str().is_some_and(|v| v.to_lowercase().contains(&q));
     ["name", "status", "postmortem_body"].iter().any(|k| has(&incident[k]))
         || incident["incident_updates"].as_array().is_some_and(|u| u.iter().any(|u| has(&u["body"])))
+}
+
+fn owned_table(items: &[Value]) -> String {
+    if items.is_empty() {
+        return "no owned incidents\n".into();
+    }
+    let s = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
+    let marker = |v: &Value, k: &str| {
+        v.pointer(&format!("/metadata/statusctl/{k}")).and_then(Value::as_str).unwrap_or("").to_string()
+    };
+    let mut out = format!(
+        "{:<12}  {:<13}  {:<8}  {:<24}  {:<24}  {}\n",
+        "ID", "STATUS", "NOTIFIED", "KEY", "CREATED", "NAME"
+    );
+    for i in items {
+        out.push_str(&format!(
+            "{:<12}  {:<13}  {:<8}  {:<24}  {:<24}  {}\n",
+            s(i, "id"),
+            s(i, "status"),
+            marker(i, "notified"),
+            marker(i, "key"),
+            s(i, "created_at"),
+            s(i, "name")
+        ));
+    }
+    out
 }
 
 fn table(items: &[Value]) -> String {

@@ -1,5 +1,6 @@
 //! One file per command: its declaration, its typed arguments, its run and its text.
 
+mod apply_incident;
 mod change_status;
 mod create_incident;
 mod delete_incident;
@@ -30,6 +31,7 @@ pub fn all() -> Vec<Box<dyn Command<Statuspage>>> {
         checked(change_status::ChangeStatus),
         checked(test_connection::TestConnection),
         checked(list_pages::ListPages),
+        checked(apply_incident::ApplyIncident),
     ]
 }
 
