@@ -1,0 +1,312 @@
+//! A tool call, protocol aside: check the arguments against what the tool offers, count it
+//! against the caps, run it through the backend, shape the result, write the audit line.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+use crate::audit::AuditLog;
+use crate::catalog::{Catalog, ToolDef};
+use crate::policy::Policy;
+use crate::schema::{self, DRY_RUN};
+use crate::{Backend, CallError, CallOptions, Produced, Wait};
+
+/// The server: its tools, its rules, what runs the commands, where calls are recorded.
+pub struct Server {
+    catalog: Catalog,
+    policy: Policy,
+    backend: Arc<dyn Backend>,
+    audit: AuditLog,
+}
+
+/// A call's result, as MCP carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolResult {
+    pub is_error: bool,
+    /// Always an object.
+    pub structured: Value,
+    pub text: String,
+}
+
+/// What the protocol layer knows of a call.
+pub struct CallContext {
+    /// The JSON-RPC request id, for the audit line.
+    pub request_id: Value,
+    pub cancel: tokio_util::sync::CancellationToken,
+    pub progress: Option<Arc<dyn Fn(Wait) + Send + Sync>>,
+}
+
+impl Server {
+    pub fn new(catalog: Catalog, policy: Policy, backend: Arc<dyn Backend>, audit: AuditLog) -> Self {
+        Self { catalog, policy, backend, audit }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Runs a tool. `Err` only for a tool that is not served (a protocol error); every
+    /// other failure is a result with `is_error`.
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: Option<Map<String, Value>>,
+        cx: CallContext,
+    ) -> Result<ToolResult, String> {
+        let started = Instant::now();
+        let arguments = arguments.unwrap_or_default();
+        let Some(tool) = self.catalog.find(name) else {
+            let mut event = Map::new();
+            event.insert("event".into(), "mcp_call".into());
+            event.insert("tool".into(), name.into());
+            event.insert("request_id".into(), cx.request_id.clone());
+            event.insert("outcome".into(), "unknown_tool".into());
+            self.audit.write(event);
+            return Err(format!("unknown tool: {name}"));
+        };
+        let (dry_run, result) = match self.check(tool, &arguments) {
+            Err(err) => (false, Err(err)),
+            Ok((given, dry_run)) => {
+                let result = match self.policy.take_call(&tool.command) {
+                    Err(message) => Err(CallError::new("call_cap", 1, message)),
+                    Ok(()) => {
+                        let options =
+                            CallOptions { dry_run, cancel: cx.cancel.clone(), progress: cx.progress };
+                        self.backend.invoke(&tool.command, given, options).await
+                    }
+                };
+                (dry_run, result)
+            }
+        };
+        let mut event = Map::new();
+        event.insert("event".into(), "mcp_call".into());
+        event.insert("tool".into(), tool.name.clone().into());
+        event.insert("command".into(), tool.command.clone().into());
+        event.insert("request_id".into(), cx.request_id);
+        event.insert("arguments".into(), Value::Object(self.masked(tool, &arguments)));
+        event.insert("dry_run".into(), dry_run.into());
+        let shaped = match result {
+            Ok(Produced::Output { data, text }) => {
+                event.insert("outcome".into(), "ok".into());
+                ToolResult {
+                    is_error: false,
+                    structured: self.scrub_value(schema::wrap(data)),
+                    text: self.backend.scrub(&text),
+                }
+            }
+            Ok(Produced::Planned { requests, text }) => {
+                event.insert("outcome".into(), "planned".into());
+                event.insert("planned_requests".into(), requests.as_array().map_or(0, Vec::len).into());
+                ToolResult {
+                    is_error: false,
+                    structured: self.scrub_value(schema::plan(requests)),
+                    text: self.backend.scrub(&text),
+                }
+            }
+            Err(err) => {
+                let message = self.backend.scrub(&err.message);
+                let outcome = match err.kind.as_str() {
+                    "interrupted" => "cancelled",
+                    "call_cap" => "refused",
+                    _ => "error",
+                };
+                event.insert("outcome".into(), outcome.into());
+                event.insert("kind".into(), err.kind.clone().into());
+                event.insert("exit_code".into(), err.exit_code.into());
+                event.insert("message".into(), message.clone().into());
+                if let Some(id) = &err.request_id {
+                    event.insert("provider_request_id".into(), id.clone().into());
+                }
+                let mut text = format!("error: {message}\n(kind: {}, exit code {}", err.kind, err.exit_code);
+                if let Some(status) = err.http_status {
+                    text.push_str(&format!(", HTTP {status}"));
+                }
+                if let Some(id) = &err.request_id {
+                    text.push_str(&format!(", request id {id}"));
+                }
+                text.push(')');
+                ToolResult {
+                    is_error: true,
+                    structured: json!({"error": {
+                        "message": message,
+                        "kind": err.kind,
+                        "exit_code": err.exit_code,
+                        "http_status": err.http_status,
+                        "request_id": err.request_id,
+                    }}),
+                    text,
+                }
+            }
+        };
+        event.insert("duration_ms".into(), (started.elapsed().as_secs_f64() * 1000.0).round().into());
+        self.audit.write(event);
+        Ok(shaped)
+    }
+
+    /// The arguments by id and whether this is a dry run; an argument the tool does not
+    /// offer (a secret, an endpoint, a file, a typo) is a usage error, and nothing is sent.
+    fn check(
+        &self,
+        tool: &ToolDef,
+        arguments: &Map<String, Value>,
+    ) -> Result<(Map<String, Value>, bool), CallError> {
+        let mut given = Map::new();
+        let mut dry_run = false;
+        for (key, value) in arguments {
+            if key == DRY_RUN && tool.writes() && !tool.offered.iter().any(|o| o == DRY_RUN) {
+                dry_run = match value {
+                    Value::Bool(b) => *b,
+                    Value::Null => false,
+                    _ => return Err(usage(format!("{}: `dry_run` must be true or false", tool.name))),
+                };
+                continue;
+            }
+            if !tool.offered.iter().any(|o| o == key) {
+                let known = tool.input_schema["properties"]
+                    .as_object()
+                    .map(|p| p.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default();
+                let known = if known.is_empty() { "none".to_string() } else { known };
+                return Err(usage(format!(
+                    "{} has no argument `{key}` (its arguments: {known}); nothing was sent",
+                    tool.name
+                )));
+            }
+            if value.is_null() {
+                continue;
+            }
+            given.insert(key.clone(), value.clone());
+        }
+        Ok((given, dry_run))
+    }
+
+    /// The arguments for the audit line: values of arguments the tool does not offer are
+    /// masked (an agent may try a secret's name), known secrets scrubbed from the rest.
+    fn masked(&self, tool: &ToolDef, arguments: &Map<String, Value>) -> Map<String, Value> {
+        arguments
+            .iter()
+            .map(|(k, v)| {
+                let offered = k == DRY_RUN || tool.offered.iter().any(|o| o == k);
+                let v = if offered { self.scrub_value(v.clone()) } else { Value::String("****".into()) };
+                (k.clone(), v)
+            })
+            .collect()
+    }
+
+    fn scrub_value(&self, value: Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.backend.scrub(&s)),
+            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.scrub_value(v)).collect()),
+            Value::Object(map) => {
+                Value::Object(map.into_iter().map(|(k, v)| (k, self.scrub_value(v))).collect())
+            }
+            other => other,
+        }
+    }
+}
+
+fn usage(message: String) -> CallError {
+    CallError::new("usage", 2, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BoxFuture;
+    use statusctl_plugin_api::{ArgDecl, CommandDecl};
+    use std::sync::Mutex;
+
+    struct Fake {
+        calls: Mutex<Vec<(String, Map<String, Value>, bool)>>,
+    }
+
+    impl Backend for Fake {
+        fn invoke(
+            &self,
+            command: &str,
+            args: Map<String, Value>,
+            options: CallOptions,
+        ) -> BoxFuture<'_, Result<Produced, CallError>> {
+            self.calls.lock().unwrap().push((command.into(), args.clone(), options.dry_run));
+            let out = match args.get("title").and_then(Value::as_str) {
+                Some("fail") => Err(CallError::new("failed", 1, "refused: s3cret")),
+                _ if options.dry_run => {
+                    Ok(Produced::Planned { requests: json!([{"method": "POST"}]), text: "plan".into() })
+                }
+                _ => Ok(Produced::Output { data: json!([{"id": "s3cret"}]), text: "id s3cret".into() }),
+            };
+            Box::pin(async move { out })
+        }
+        fn scrub(&self, text: &str) -> String {
+            text.replace("s3cret", "****")
+        }
+    }
+
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn server(caps: &[String]) -> (Server, Arc<Fake>, Arc<Mutex<Vec<u8>>>) {
+        let decl = CommandDecl::new("create_incident", "Open")
+            .changes()
+            .arg(ArgDecl::value("title"))
+            .arg(ArgDecl::value("token").secret());
+        let policy = Policy::new(&["s".into()], &[], caps).unwrap();
+        let catalog = Catalog::build([("s", &decl)], &policy);
+        let fake = Arc::new(Fake { calls: Mutex::default() });
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let audit = AuditLog::to(Box::new(Sink(lines.clone())));
+        (Server::new(catalog, policy, fake.clone(), audit), fake, lines)
+    }
+
+    fn cx() -> CallContext {
+        CallContext { request_id: json!(7), cancel: Default::default(), progress: None }
+    }
+
+    fn args(v: Value) -> Option<Map<String, Value>> {
+        v.as_object().cloned()
+    }
+
+    #[tokio::test]
+    async fn results_are_objects_errors_are_results_and_secrets_are_refused() {
+        let (server, fake, lines) = server(&[]);
+        let ok = server.call("s_create_incident", args(json!({"title": "x"})), cx()).await.unwrap();
+        assert_eq!(
+            (ok.is_error, ok.structured, ok.text),
+            (false, json!({"items": [{"id": "****"}]}), "id ****".into())
+        );
+        let plan = server.call("s_create_incident", args(json!({"dry_run": true})), cx()).await.unwrap();
+        assert_eq!(plan.structured, json!({"dry_run": true, "requests": [{"method": "POST"}]}));
+        let failed = server.call("s_create_incident", args(json!({"title": "fail"})), cx()).await.unwrap();
+        assert!(
+            failed.is_error && failed.text.contains("refused: ****") && failed.text.contains("exit code 1")
+        );
+        let secret = server.call("s_create_incident", args(json!({"token": "x9"})), cx()).await.unwrap();
+        assert!(secret.is_error && secret.text.contains("no argument `token`"), "{}", secret.text);
+        assert_eq!(secret.structured["error"]["exit_code"], json!(2));
+        assert_eq!(server.call("nope", None, cx()).await.unwrap_err(), "unknown tool: nope");
+        assert_eq!(fake.calls.lock().unwrap().len(), 3);
+        let audit = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        assert_eq!(audit.lines().count(), 5);
+        assert!(!audit.contains("x9") && !audit.contains("s3cret"), "{audit}");
+        let first: Value = serde_json::from_str(audit.lines().next().unwrap()).unwrap();
+        assert_eq!((first["outcome"].as_str(), first["request_id"].as_i64()), (Some("ok"), Some(7)));
+    }
+
+    #[tokio::test]
+    async fn the_cap_refuses_without_calling() {
+        let (server, fake, _) = server(&["s:*=1/hour".into()]);
+        assert!(!server.call("s_create_incident", None, cx()).await.unwrap().is_error);
+        let refused = server.call("s_create_incident", None, cx()).await.unwrap();
+        assert!(refused.is_error && refused.text.contains("call cap"), "{}", refused.text);
+        assert_eq!(fake.calls.lock().unwrap().len(), 1);
+    }
+}
