@@ -6,4 +6,6 @@
 //! The crate knows nothing of the host: the binary hands it an applier, so an embedder
 //! without `serve` builds none of this.
 
+pub mod render;
+pub mod routes;
 pub mod sources;

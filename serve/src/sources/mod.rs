@@ -165,16 +165,6 @@ fn json_error(what: &str, err: serde_json::Error) -> ParseError {
     ParseError(format!("not a valid {what} payload: {err}"))
 }
 
-/// Labels equal on every alert.
-fn common(alerts: &[Alert], pick: impl Fn(&Alert) -> &Labels) -> Labels {
-    let Some(first) = alerts.first() else { return Labels::new() };
-    pick(first)
-        .iter()
-        .filter(|(k, v)| alerts.iter().all(|a| pick(a).get(*k) == Some(*v)))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
 #[cfg(test)]
 pub(crate) mod fixtures {
     use std::path::PathBuf;
