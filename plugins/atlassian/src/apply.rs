@@ -860,3 +860,300 @@ fn http_date(text: &str) -> Option<Timestamp> {
 pub fn owned(incident: &Value, key: Option<&str>) -> bool {
     Marker::of(incident).is_some_and(|m| key.is_none_or(|k| m.key == k))
 }
+
+#[cfg(test)]
+mod tests {
+    use statusctl_plugin_api::ErrorKind;
+    use statusctl_plugin_api::serde_json::{Value, json};
+    use statusctl_plugin_api::testing::{Reply, TestHost};
+
+    use super::*;
+    use crate::Statuspage;
+
+    const URL: &str = "https://api.statuspage.io/v1/pages/page1/incidents";
+
+    fn marker(key: &str, components: &str, notified: &str) -> Value {
+        json!({"key": key, "request_id": "rid-0", "components": components, "notified": notified, "v": "1"})
+    }
+
+    fn incident(
+        id: &str,
+        created_at: &str,
+        status: &str,
+        marker: Option<Value>,
+        components: &[(&str, &str)],
+    ) -> Value {
+        let metadata = marker.map_or(json!({}), |m| json!({"statusctl": m}));
+        let components: Vec<Value> = components
+            .iter()
+            .map(|(id, s)| json!({"id": id, "name": id.to_uppercase(), "status": s}))
+            .collect();
+        json!({"id": id, "name": "API down", "status": status, "impact": "critical", "created_at": created_at,
+            "resolved_at": if status == "resolved" { json!("2026-01-01T10:05:00.000Z") } else { Value::Null },
+            "metadata": metadata, "components": components})
+    }
+
+    fn seen(value: Value) -> Seen {
+        Seen::read(&value).unwrap()
+    }
+
+    fn run(host: &TestHost, extra: &[&str]) -> Result<statusctl_plugin_api::Output, Error> {
+        let mut words = vec!["-tk", "tok-secret-1", "-p", "page1", "--race-settle-ms", "0", "--key", "k1"];
+        words.extend_from_slice(extra);
+        host.run_on(&Statuspage::with_request_id("rid-1"), "apply_incident", &words)
+    }
+
+    #[test]
+    fn the_marker_is_flat_strings_with_components_sorted_by_id() {
+        let m = Marker::of(
+            &json!({"metadata": {"statusctl": marker("k", "b=major_outage,a=partial_outage", "yes")}}),
+        )
+        .unwrap();
+        assert_eq!(
+            m.components,
+            [("a".into(), "partial_outage".into()), ("b".into(), "major_outage".into())]
+        );
+        assert!(m.notified);
+        assert_eq!(
+            m.value(),
+            json!({"key": "k", "request_id": "rid-0", "components": "a=partial_outage,b=major_outage",
+                "notified": "yes", "v": "1"})
+        );
+        // Only a marker with a key is ownership (a plain create's request id is not).
+        assert_eq!(Marker::of(&json!({"metadata": {"statusctl": {"request_id": "x"}}})), None);
+        assert_eq!(parse_components(""), []);
+    }
+
+    #[test]
+    fn a_component_shows_the_worst_wanted_and_is_never_lowered_while_held() {
+        let open = [
+            seen(incident(
+                "mine00000001",
+                "t",
+                "investigating",
+                Some(marker("k1", "api=degraded_performance", "yes")),
+                &[("api", "major_outage")],
+            )),
+            seen(incident(
+                "other0000001",
+                "t",
+                "investigating",
+                Some(marker("k2", "api=major_outage,web=partial_outage", "yes")),
+                &[("api", "major_outage"), ("web", "partial_outage")],
+            )),
+            seen(incident("person000001", "t", "investigating", None, &[("db", "partial_outage")])),
+        ];
+        let maintenance =
+            [seen(incident("maint0000001", "t", "in_progress", None, &[("pay", "under_maintenance")]))];
+        let board = Board::new(&open, &maintenance, &[], "k1");
+        assert_eq!(board.desired("api", Some("degraded_performance")), "major_outage");
+        assert_eq!(board.desired("web", None), "partial_outage");
+        // Held by a person's incident: not lowered, but raised.
+        assert!(board.held("db"));
+        assert_eq!(board.desired("db", None), "partial_outage");
+        assert_eq!(board.desired("db", Some("degraded_performance")), "partial_outage");
+        assert_eq!(board.desired("db", Some("major_outage")), "major_outage");
+        // Released during a maintenance: back to under_maintenance.
+        assert!(board.under_maintenance("pay"));
+        assert_eq!(board.desired("pay", None), "under_maintenance");
+        assert_eq!(board.desired("pay", Some("major_outage")), "major_outage");
+        assert_eq!(board.desired("free", None), "operational");
+    }
+
+    #[test]
+    fn the_oldest_wins_and_a_tie_on_created_at_has_one_winner() {
+        let mut copies = vec![
+            seen(incident("bbbbbbbbbbbb", "2026-01-01T10:00:00.500Z", "investigating", None, &[])),
+            seen(incident("aaaaaaaaaaaa", "2026-01-01T10:00:00.500Z", "investigating", None, &[])),
+            seen(incident("cccccccccccc", "2026-01-01T11:00:00.400+01:00", "investigating", None, &[])),
+        ];
+        oldest_first(&mut copies);
+        let ids: Vec<&str> = copies.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["cccccccccccc", "aaaaaaaaaaaa", "bbbbbbbbbbbb"]);
+    }
+
+    #[test]
+    fn a_create_is_silent_then_announced_once_by_the_winner() {
+        let sent_marker = json!({"key": "k1", "request_id": "rid-1", "components": "apicomponent=major_outage",
+            "notified": "no", "v": "1"});
+        let created = incident(
+            "new000000001",
+            "2026-01-01T10:00:00.000Z",
+            "investigating",
+            Some(sent_marker.clone()),
+            &[("apicomponent", "major_outage")],
+        );
+        let mut announced = created.clone();
+        announced["metadata"]["statusctl"]["notified"] = json!("yes");
+        let host = TestHost::new()
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([{"id": "apicomponent", "name": "API", "status": "operational"}])))
+            .reply(Reply::json(201, &created))
+            .reply(Reply::json(200, &json!([created])))
+            .reply(Reply::json(200, &announced));
+        let out = run(
+            &host,
+            &["--state", "firing", "-t", "API down", "--set", "apicomponent=major_outage", "-m", "Looking"],
+        )
+        .unwrap();
+        assert_eq!(
+            out.text.as_deref(),
+            Some("created key k1: incident new000000001 (apicomponent=major_outage)\n")
+        );
+        assert_eq!(
+            host.lines(),
+            [
+                format!("GET {URL}/unresolved?page=1&per_page=100"),
+                format!("GET {URL}?page=1&limit=100"),
+                format!("GET {URL}/active_maintenance?page=1&per_page=100"),
+                "GET https://api.statuspage.io/v1/pages/page1/components?page=1&per_page=100".to_string(),
+                format!("POST {URL}"),
+                format!("GET {URL}/unresolved?page=1&per_page=100"),
+                format!("PATCH {URL}/new000000001"),
+            ]
+        );
+        let requests = host.requests();
+        let post = requests[4].json();
+        assert_eq!(post["incident"]["deliver_notifications"], false);
+        assert_eq!(post["incident"]["metadata"]["statusctl"], sent_marker);
+        assert_eq!(post["incident"].get("body"), None);
+        assert!(!requests[4].idempotent);
+        let patch = requests[6].json();
+        assert_eq!(patch["incident"]["deliver_notifications"], true);
+        assert_eq!(patch["incident"]["body"], "Looking");
+        assert_eq!(patch["incident"]["metadata"]["statusctl"]["notified"], "yes");
+        // The announce is never resent blindly: a lost answer is settled by the next run.
+        assert!(!requests[6].idempotent);
+    }
+
+    #[test]
+    fn a_repeat_reads_once_and_writes_nothing() {
+        let open = incident(
+            "mine00000001",
+            "2026-01-01T10:00:00.000Z",
+            "identified",
+            Some(marker("k1", "apicomponent=major_outage", "yes")),
+            &[("apicomponent", "major_outage")],
+        );
+        let host = TestHost::new().reply(Reply::json(200, &json!([open])));
+        let out = run(
+            &host,
+            &["--state", "firing", "--set", "apicomponent=major_outage", "-m", "new words", "-t", "API down"],
+        )
+        .unwrap();
+        assert_eq!(out.data["action"], "unchanged");
+        assert_eq!(host.lines().len(), 1);
+    }
+
+    #[test]
+    fn a_losing_copy_is_deleted_and_the_winner_left_to_its_run() {
+        let ours = incident(
+            "ours00000001",
+            "2026-01-01T10:00:00.010Z",
+            "investigating",
+            Some(json!({"key": "k1", "request_id": "rid-1", "components": "", "notified": "no", "v": "1"})),
+            &[],
+        );
+        let theirs = incident(
+            "their0000001",
+            "2026-01-01T10:00:00.010Z",
+            "investigating",
+            Some(marker("k1", "", "no")),
+            &[],
+        );
+        let mut announced = ours.clone();
+        announced["metadata"]["statusctl"]["notified"] = json!("yes");
+        let host = TestHost::new()
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(201, &ours))
+            .reply(Reply::json(200, &json!([ours, theirs])))
+            .reply(Reply::json(200, &announced));
+        let out = run(&host, &["--state", "firing", "-t", "API down"]).unwrap();
+        assert_eq!(out.data["action"], "created");
+        assert_eq!(out.data["incident_ids"], json!(["ours00000001"]), "same created_at: the smaller id wins");
+        // Ours won on the id; now the other way round.
+        let ours = incident(
+            "zzzz00000001",
+            "2026-01-01T10:00:00.010Z",
+            "investigating",
+            Some(json!({"key": "k1", "request_id": "rid-1", "components": "", "notified": "no", "v": "1"})),
+            &[],
+        );
+        let theirs = incident(
+            "their0000001",
+            "2026-01-01T10:00:00.010Z",
+            "investigating",
+            Some(marker("k1", "", "no")),
+            &[],
+        );
+        let host = TestHost::new()
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(201, &ours))
+            .reply(Reply::json(200, &json!([ours, theirs])))
+            .reply(Reply::json(200, &ours));
+        let out = run(&host, &["--state", "firing", "-t", "API down"]).unwrap();
+        assert_eq!(
+            (out.data["action"].clone(), out.data["incident_ids"].clone()),
+            (json!("unchanged"), json!(["their0000001"]))
+        );
+        assert_eq!(host.lines().last().unwrap(), &format!("DELETE {URL}/zzzz00000001"));
+    }
+
+    #[test]
+    fn a_page_that_drops_metadata_gets_its_silent_copy_deleted_and_exit_4() {
+        let bare = incident("bare00000001", "2026-01-01T10:00:00.000Z", "investigating", None, &[]);
+        let host = TestHost::new()
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(201, &bare))
+            .reply(Reply::json(200, &bare));
+        let err = run(&host, &["--state", "firing", "-t", "API down"]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Config);
+        assert!(err.message.starts_with("this page does not keep metadata"), "{}", err.message);
+        assert_eq!(host.lines().last().unwrap(), &format!("DELETE {URL}/bare00000001"));
+    }
+
+    #[test]
+    fn a_person_resolving_stands_and_a_stale_firing_is_skipped() {
+        let by_person = incident(
+            "mine00000001",
+            "2026-01-01T10:00:00.000Z",
+            "resolved",
+            Some(marker("k1", "apicomponent=major_outage", "yes")),
+            &[("apicomponent", "operational")],
+        );
+        let host =
+            TestHost::new().reply(Reply::json(200, &json!([]))).reply(Reply::json(200, &json!([by_person])));
+        let out = run(&host, &["--state", "firing", "-t", "API down"]).unwrap();
+        assert_eq!(out.data["action"], "skipped");
+        assert!(out.data["reason"].as_str().unwrap().starts_with("resolved by a person"));
+        let by_statusctl = incident(
+            "mine00000001",
+            "2026-01-01T10:00:00.000Z",
+            "resolved",
+            Some(marker("k1", "", "yes")),
+            &[],
+        );
+        let host = TestHost::new()
+            .reply(Reply::json(200, &json!([])))
+            .reply(Reply::json(200, &json!([by_statusctl])));
+        let out =
+            run(&host, &["--state", "firing", "-t", "API down", "--started-at", "2026-01-01T10:01:00Z"])
+                .unwrap();
+        assert_eq!(out.data["action"], "skipped");
+        assert!(out.data["reason"].as_str().unwrap().starts_with("stale"));
+        let host = TestHost::new();
+        let err = run(&host, &["--state", "firing", "--started-at", "yesterday"]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Usage);
+    }
+}
