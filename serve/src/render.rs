@@ -17,11 +17,18 @@ pub fn environment() -> Environment<'static> {
     env
 }
 
-/// Checks a template: it must parse, and render against an empty context (an unknown
-/// filter or test shows here, at start, rather than at the first alert).
+/// Checks a template: it must parse, and render against a sample of what it will see (an
+/// unknown filter or test shows here, at start, rather than at the first alert).
 pub fn check(env: &Environment<'static>, source: &str) -> Result<(), String> {
     let tmpl = env.template_from_str(source).map_err(describe)?;
-    tmpl.render(minijinja::context! {}).map(|_| ()).map_err(describe)
+    let alert = serde_json::json!({"status": "firing", "labels": {}, "annotations": {}});
+    let sample = serde_json::json!({
+        "group": {"groupKey": "", "source": "", "status": "firing", "groupLabels": {}, "commonLabels": {},
+                  "commonAnnotations": {}, "truncatedAlerts": 0, "rule": ""},
+        "alerts": [alert],
+        "alert": alert,
+    });
+    tmpl.render(sample).map(|_| ()).map_err(describe)
 }
 
 /// Renders `source` with `ctx`.
