@@ -1,3 +1,5 @@
+#[cfg(feature = "mcp")]
+mod mcp_command;
 #[cfg(feature = "sandbox")]
 mod sandbox_command;
 
@@ -36,6 +38,8 @@ fn run() -> u8 {
     }
     #[cfg(feature = "sandbox")]
     let host = sandbox_command::with_profile(host.builtin(sandbox_command::builtin()));
+    #[cfg(feature = "mcp")]
+    let host = host.builtin(mcp_command::builtin());
     let outcome = host.build().run(std::env::args_os());
     let code = outcome.print().code();
     // Interrupted, then failed: whatever the plugin made of the interruption (say, a lookup

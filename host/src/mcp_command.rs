@@ -1,0 +1,407 @@
+//! `statusctl mcp`: every plugin command as an MCP tool, served over stdio for AI agents
+//! (the `statusctl-mcp` crate), safe by default. Part of the binary (default feature `mcp`),
+//! so embedders of the host library do not build the MCP SDK.
+//!
+//! The server runs on its own long-lived engine: the plugins this run found, the config
+//! file and profiles, and no `./.env` unless `--env-file` names one (MCP clients start
+//! servers in whatever workspace is open).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use serde_json::{Map, Value, json};
+use statusctl_host::{
+    Builtin, Context, Engine, EngineOptions, Host, HostError, InvokeOptions, Invoked, Output, PlannedRequest,
+    Progress,
+};
+use statusctl_mcp::{
+    AuditLog, Backend, BoxFuture, CallError, CallOptions, Catalog, Policy, Produced, Server, Wait,
+};
+use tracing_subscriber::fmt::MakeWriter;
+
+pub fn builtin() -> Builtin {
+    let patterns = |id: &'static str, long: &'static str, help: &'static str| {
+        Arg::new(id)
+            .long(long)
+            .value_name("PATTERN")
+            .action(ArgAction::Append)
+            .value_delimiter(',')
+            .help(help)
+    };
+    let command = Command::new("mcp")
+        .about("Serve the plugins' commands as MCP tools over stdio, for AI agents (read-only unless --allow-writes)")
+        .after_help(
+            "PATTERN is a namespace (`statuspage`), a command (`nobl9:change_status`, dashes allowed) or a glob \
+             over `namespace:command` (`statuspage:list_*`). Commands that destroy something are served only \
+             when --allow-writes names them exactly.\n\n\
+             Register it in an MCP client as the command `statusctl` with the arguments \
+             `--profile sandbox mcp` (try it against `statusctl sandbox` first).",
+        )
+        .arg(patterns(
+            "allow_writes",
+            "allow-writes",
+            "Also serve these commands that change something (each takes `dry_run`)",
+        ))
+        .arg(patterns("tools", "tools", "Serve only these commands"))
+        .arg(
+            Arg::new("max_calls")
+                .long("max-calls")
+                .value_name("PATTERN=N/hour")
+                .action(ArgAction::Append)
+                .help("Refuse calls of matching commands beyond N per hour (/minute and /day too)"),
+        )
+        .arg(
+            Arg::new("env_file")
+                .long("env-file")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Read variables from FILE (./.env is never read by `mcp`)"),
+        )
+        .arg(
+            Arg::new("audit_log")
+                .long("audit-log")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Append the audit line of each call to FILE (default: stderr)"),
+        )
+        .arg(
+            Arg::new("list")
+                .long("list")
+                .action(ArgAction::SetTrue)
+                .help("Print the tools that would be served, and exit"),
+        );
+    Builtin::new(command, run)
+}
+
+fn strings(m: &ArgMatches, id: &str) -> Vec<String> {
+    m.get_many::<String>(id).map(|v| v.cloned().collect()).unwrap_or_default()
+}
+
+fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
+    let policy = Policy::new(&strings(m, "allow_writes"), &strings(m, "tools"), &strings(m, "max_calls"))
+        .map_err(|e| HostError::Usage(e.to_string()))?;
+    let engine = engine(cx, m.get_one::<PathBuf>("env_file"))?;
+    let catalog = Catalog::build(engine.commands(), &policy);
+    if m.get_flag("list") {
+        return Ok(list(&catalog));
+    }
+    let audit = match m.get_one::<PathBuf>("audit_log") {
+        Some(path) => AuditLog::file(path).map_err(|e| HostError::io(path, e))?,
+        None => AuditLog::stderr(),
+    };
+    let profile = cx.globals.profile.clone().or_else(|| std::env::var("STATUSCTL_PROFILE").ok());
+    let backend = EngineBackend {
+        engine: engine.clone(),
+        profile,
+        verbosity: cx.globals.verbosity,
+        max_wait: cx.globals.max_wait,
+        allow_http: cx.globals.allow_http,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| HostError::Internal(format!("cannot start the async runtime: {e}")))?;
+    let subscriber = log_subscriber(cx.globals.verbosity, engine.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        for skipped in catalog.skipped.iter().filter(|s| s.problem) {
+            tracing::warn!("mcp: {} is not served: {}", skipped.command, skipped.reason);
+        }
+        let writes = catalog.tools.iter().filter(|t| t.writes()).count();
+        tracing::info!(
+            "statusctl mcp: serving {} tools ({writes} that change something) on stdio; {} commands left out (see `statusctl mcp --list`)",
+            catalog.tools.len(),
+            catalog.skipped.len()
+        );
+        let server = Arc::new(Server::new(catalog, policy, Arc::new(backend), audit));
+        runtime.block_on(statusctl_mcp::serve_stdio(server, env!("CARGO_PKG_VERSION")))
+    })
+    .map_err(HostError::Failed)?;
+    Ok(Output { data: Value::Null, text: Some(String::new()) })
+}
+
+/// The engine the server runs on: this run's plugin directories, config and built-in
+/// profiles; `./.env` only through `--env-file`.
+fn engine(cx: &Context<'_>, env_file: Option<&PathBuf>) -> Result<Engine, HostError> {
+    let mut builder =
+        Host::builder(&cx.identity.name).version(&cx.identity.version).standard_plugin_dirs(false);
+    for dir in cx.search_path() {
+        builder = builder.plugin_dir(dir);
+    }
+    for (profile, tables) in cx.builtin_profiles {
+        for (namespace, settings) in tables {
+            builder = builder.profile(profile, namespace, settings.clone());
+        }
+    }
+    // The same names are kept from plugins as in this run.
+    for name in cx.reserved.namespaces {
+        if !["plugins", "config", "secrets", "completions", "help"].contains(&name.as_str()) {
+            builder = builder.builtin(Builtin::new(Command::new(name.clone()), |_, _| Ok(Output::text(""))));
+        }
+    }
+    if let Some(scale) = std::env::var("STATUSCTL_TIME_SCALE").ok().and_then(|s| s.parse().ok()) {
+        builder = builder.time_scale(scale);
+    }
+    if let Some(file) = std::env::var_os("STATUSCTL_TEST_KEYRING_FILE").filter(|f| !f.is_empty()) {
+        builder = builder.test_keyring_file(file);
+    }
+    let dotenv = DotenvDir::new(env_file)?;
+    let host = builder.current_dir(dotenv.dir()).build();
+    let options = EngineOptions {
+        plugin_dirs: Vec::new(),
+        allow_insecure_plugins: cx.globals.allow_insecure_plugins,
+        config: cx.globals.config.clone(),
+        ca_files: cx.globals.ca_file.iter().cloned().collect(),
+    };
+    // Discovery's warnings were shown by this run already.
+    tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || host.engine(options))
+}
+
+/// The directory whose `.env` the engine reads: none by default; `--env-file FILE` as
+/// `FILE`'s own directory when it is called `.env`, else a private directory holding a
+/// link to it, removed once the engine has read it.
+enum DotenvDir {
+    Own(PathBuf),
+    Private(PathBuf),
+}
+
+impl DotenvDir {
+    fn new(env_file: Option<&PathBuf>) -> Result<Self, HostError> {
+        let private = || {
+            let dir = std::env::temp_dir().join(format!(
+                "statusctl-mcp-{}-{}",
+                std::process::id(),
+                fastrand::u64(..)
+            ));
+            std::fs::create_dir(&dir).map_err(|e| HostError::io(&dir, e))?;
+            Ok::<_, HostError>(dir)
+        };
+        let Some(file) = env_file else { return Ok(Self::Private(private()?)) };
+        if !file.is_file() {
+            return Err(HostError::Config(format!("--env-file {}: no such file", file.display())));
+        }
+        let file = std::fs::canonicalize(file).map_err(|e| HostError::io(file, e))?;
+        if file.file_name().is_some_and(|n| n == ".env")
+            && let Some(parent) = file.parent()
+        {
+            return Ok(Self::Own(parent.to_path_buf()));
+        }
+        let dir = private()?;
+        link(&file, &dir.join(".env")).map_err(|e| HostError::io(&file, e))?;
+        Ok(Self::Private(dir))
+    }
+
+    fn dir(&self) -> &Path {
+        match self {
+            Self::Own(dir) | Self::Private(dir) => dir,
+        }
+    }
+}
+
+impl Drop for DotenvDir {
+    fn drop(&mut self) {
+        if let Self::Private(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn link(file: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(file, to)
+}
+
+#[cfg(not(unix))]
+fn link(file: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::copy(file, to).map(|_| ())
+}
+
+/// `statusctl mcp --list`: the tools, then what is left out and why.
+fn list(catalog: &Catalog) -> Output {
+    let effect = |t: &statusctl_mcp::ToolDef| format!("{:?}", t.effect).to_ascii_lowercase();
+    let data: Vec<Value> = catalog
+        .tools
+        .iter()
+        .map(|t| json!({"name": t.name, "command": t.command, "effect": effect(t), "description": t.description}))
+        .collect();
+    let skipped: Vec<Value> =
+        catalog.skipped.iter().map(|s| json!({"command": s.command, "reason": s.reason})).collect();
+    let width = catalog.tools.iter().map(|t| t.name.len()).max().unwrap_or(4).max(4);
+    let mut text = format!("{:width$}  {:8}  DESCRIPTION\n", "TOOL", "EFFECT");
+    for tool in &catalog.tools {
+        let about = tool.description.lines().next().unwrap_or_default();
+        text.push_str(&format!("{:width$}  {:8}  {about}\n", tool.name, effect(tool)));
+    }
+    if catalog.tools.is_empty() {
+        text.push_str("(no tools: no plugin loaded, or every command is filtered out)\n");
+    }
+    if !catalog.skipped.is_empty() {
+        text.push_str("\nNot served:\n");
+        for s in &catalog.skipped {
+            text.push_str(&format!("  {}: {}\n", s.command, s.reason));
+        }
+    }
+    Output { data: json!({"tools": data, "not_served": skipped}), text: Some(text) }
+}
+
+/// The engine, as the MCP server's backend.
+struct EngineBackend {
+    engine: Engine,
+    profile: Option<String>,
+    verbosity: i8,
+    max_wait: std::time::Duration,
+    allow_http: bool,
+}
+
+impl Backend for EngineBackend {
+    fn invoke(
+        &self,
+        command: &str,
+        args: Map<String, Value>,
+        options: CallOptions,
+    ) -> BoxFuture<'_, Result<Produced, CallError>> {
+        let progress = options.progress.map(|sink| {
+            let sink: statusctl_host::ProgressSink = Arc::new(move |event: &Progress| {
+                if let Progress::Waiting { total, left, reason } = event {
+                    sink(Wait { total: *total, left: *left, reason: reason.clone() });
+                }
+            });
+            sink
+        });
+        let invoke = InvokeOptions {
+            cancel: options.cancel,
+            dry_run: options.dry_run,
+            profile: self.profile.clone(),
+            progress,
+            verbosity: self.verbosity,
+            max_wait: self.max_wait,
+            allow_http: self.allow_http,
+            ..InvokeOptions::default()
+        };
+        let command = command.to_string();
+        Box::pin(async move {
+            match self.engine.invoke(&command, args, invoke).await {
+                Ok(Invoked::Output(out)) => {
+                    let text = match out.text {
+                        Some(text) => text,
+                        None => serde_json::to_string_pretty(&out.data).unwrap_or_default(),
+                    };
+                    Ok(Produced::Output { data: out.data, text })
+                }
+                Ok(Invoked::Planned(planned)) => {
+                    Ok(Produced::Planned { requests: plan_json(&planned), text: plan_text(&planned) })
+                }
+                Err(err) => Err(CallError {
+                    message: self.engine.scrub(&err.to_string()),
+                    kind: err.kind().into(),
+                    exit_code: err.exit_code().code(),
+                    http_status: err.http_status(),
+                    request_id: match &err {
+                        HostError::Plugin(e) => e.request_id.clone(),
+                        _ => None,
+                    },
+                }),
+            }
+        })
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        self.engine.scrub(text)
+    }
+}
+
+/// A plan as `--dry-run -f json` shows it: `{method, url, headers, body}` per request.
+fn plan_json(planned: &[PlannedRequest]) -> Value {
+    planned
+        .iter()
+        .map(|req| {
+            let headers: Map<String, Value> =
+                req.headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect();
+            let mut obj = json!({"method": req.method, "url": req.url, "headers": headers});
+            if let Some(body) = &req.body {
+                obj["body"] = body.clone();
+            }
+            obj
+        })
+        .collect()
+}
+
+fn plan_text(planned: &[PlannedRequest]) -> String {
+    let mut out = String::from("dry run: nothing was sent; this is what would be:\n");
+    for req in planned {
+        out.push_str(&format!("\n{} {}\n", req.method, req.url));
+        for (name, value) in &req.headers {
+            out.push_str(&format!("{name}: {value}\n"));
+        }
+        if let Some(body) = &req.body {
+            let body = match body {
+                Value::String(text) => text.clone(),
+                json => serde_json::to_string_pretty(json).unwrap_or_default(),
+            };
+            out.push_str(&format!("\n{body}\n"));
+        }
+    }
+    out
+}
+
+/// Log lines on stderr (stdout carries the protocol), filtered by `-q`/`-v`/`-vv` as on the
+/// command line, each scrubbed of every secret the engine knows.
+fn log_subscriber(verbosity: i8, engine: Engine) -> impl tracing::Subscriber + Send + Sync {
+    use tracing::Level;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    let level = match verbosity {
+        i8::MIN..=-1 => Level::ERROR,
+        0 => Level::INFO,
+        1 => Level::DEBUG,
+        _ => Level::TRACE,
+    };
+    let libraries = if verbosity >= 2 { Level::DEBUG } else { Level::WARN };
+    let filter = Targets::new()
+        .with_target("statusctl_host", level)
+        .with_target("statusctl", level)
+        .with_default(libraries.min(level));
+    let layer = tracing_subscriber::fmt::layer()
+        .without_time()
+        .with_target(false)
+        .with_ansi(false)
+        .with_writer(Scrubbed { engine })
+        .with_filter(filter);
+    tracing_subscriber::registry().with(layer)
+}
+
+use tracing_subscriber::Layer;
+
+struct Scrubbed {
+    engine: Engine,
+}
+
+impl<'a> MakeWriter<'a> for Scrubbed {
+    type Writer = ScrubbedLine;
+    fn make_writer(&'a self) -> Self::Writer {
+        ScrubbedLine { engine: self.engine.clone(), buffer: Vec::new() }
+    }
+}
+
+struct ScrubbedLine {
+    engine: Engine,
+    buffer: Vec<u8>,
+}
+
+impl Write for ScrubbedLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for ScrubbedLine {
+    fn drop(&mut self) {
+        let line = self.engine.scrub(&String::from_utf8_lossy(&self.buffer));
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+}
