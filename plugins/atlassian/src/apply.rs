@@ -446,9 +446,9 @@ impl Apply<'_, '_, '_> {
 
     /// An answer that lacks the marker just written: the page does not keep metadata.
     fn kept(&self, answer: &Value, marker: Option<&Marker>) -> bool {
-        let shown = answer.get("metadata").and_then(|m| m.get(MARKER_KEY));
+        let shown = Marker::of(answer);
         match marker {
-            Some(marker) => shown == Some(&marker.value()),
+            Some(marker) => shown.as_ref() == Some(marker),
             None => shown.is_none(),
         }
     }
@@ -958,6 +958,13 @@ mod tests {
         assert_eq!(board.desired("pay", None), "under_maintenance");
         assert_eq!(board.desired("pay", Some("major_outage")), "major_outage");
         assert_eq!(board.desired("free", None), "operational");
+    }
+
+    #[test]
+    fn the_servers_date_header_is_read() {
+        let at = http_date("Tue, 15 Nov 1994 08:12:31 GMT").unwrap();
+        assert_eq!(at, "1994-11-15T08:12:31Z".parse::<Timestamp>().unwrap());
+        assert_eq!(http_date("yesterday"), None);
     }
 
     #[test]
