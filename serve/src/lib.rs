@@ -9,4 +9,5 @@
 pub mod plan;
 pub mod render;
 pub mod routes;
+pub mod server;
 pub mod sources;

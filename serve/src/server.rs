@@ -1,0 +1,610 @@
+//! The HTTP receiver: senders' requests in, one answer per notification that tells the
+//! sender whether to send it again.
+//!
+//! Each request passes, in order: the `Host` check (without auth, only the listen address
+//! or a loopback name: a web page must not be able to open a public incident through a
+//! DNS-rebound name), auth (401), `Content-Type: application/json` (415), the body cap
+//! (413), the parse (400). Then the calls of the plan run, one at a time per key (a
+//! repeat waits for the call before it), within the source's answer deadline:
+//!
+//! | outcome | answer |
+//! |---|---|
+//! | every call did something (any action, shadow mode included) | 200 |
+//! | a usage error or the provider refused the change | 422 |
+//! | configuration or auth toward the provider, a plugin panic | 500 |
+//! | unavailable, outcome unknown, the deadline passed | 503 + `Retry-After` |
+//!
+//! Work past the deadline goes on (bounded by the applier's own budget); the sender's
+//! redelivery then finds it done. One JSON line per notification goes to the decision log.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::plan::{self, Call};
+use crate::routes::Routes;
+use crate::sources::{self, Endpoint};
+
+/// The default body cap: 16 MiB.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+
+/// `Retry-After` (seconds) when the provider named none.
+pub const DEFAULT_RETRY_AFTER: u64 = 30;
+
+/// What an apply did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Applied {
+    /// `created`, `updated`, `unchanged`, `resolved`, `skipped`, `released`, or `planned`
+    /// (shadow mode: nothing written).
+    pub action: String,
+    pub incident_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Why an apply failed, as the answer to the sender sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// A usage error, or the provider refused the change: sending again will not help (422).
+    Refused(String),
+    /// Configuration or credentials toward the provider (500, never 401: that would blame
+    /// the sender's credentials).
+    Config(String),
+    /// The provider is unavailable, rate-limited, or the outcome is unknown (503).
+    Unavailable { message: String, retry_after: Option<u64> },
+    /// A bug: a plugin panic, a broken result (500).
+    Internal(String),
+}
+
+impl Failure {
+    fn status(&self) -> StatusCode {
+        match self {
+            Failure::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Failure::Config(_) | Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Failure::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+    fn kind(&self) -> &'static str {
+        match self {
+            Failure::Refused(_) => "refused",
+            Failure::Config(_) => "config",
+            Failure::Unavailable { .. } => "unavailable",
+            Failure::Internal(_) => "internal",
+        }
+    }
+    fn message(&self) -> &str {
+        match self {
+            Failure::Refused(m) | Failure::Config(m) | Failure::Internal(m) => m,
+            Failure::Unavailable { message, .. } => message,
+        }
+    }
+}
+
+/// A boxed future, as an [`Applier`] returns.
+pub type ApplyFuture = Pin<Box<dyn Future<Output = Result<Applied, Failure>> + Send>>;
+
+/// Runs one planned call (the host's engine, in the binary).
+pub trait Applier: Send + Sync + 'static {
+    fn apply(&self, call: Call, dry_run: bool) -> ApplyFuture;
+}
+
+/// The credential a sender must present, resolved from the routes file's reference.
+#[derive(Clone)]
+pub enum Auth {
+    Bearer(String),
+    Basic { username: String, password: String },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Bearer(_) => f.write_str("Bearer(****)"),
+            Auth::Basic { username, .. } => write!(f, "Basic({username}:****)"),
+        }
+    }
+}
+
+impl Auth {
+    /// Whether an `Authorization` header carries this credential (compared in constant
+    /// time; the scheme is case-insensitive).
+    pub fn accepts(&self, header: Option<&HeaderValue>) -> bool {
+        let Some(value) = header.and_then(|h| h.to_str().ok()) else { return false };
+        let Some((scheme, rest)) = value.trim().split_once(' ') else { return false };
+        let rest = rest.trim();
+        match self {
+            Auth::Bearer(token) => {
+                scheme.eq_ignore_ascii_case("bearer") && constant_time_eq(rest.as_bytes(), token.as_bytes())
+            }
+            Auth::Basic { username, password } => {
+                use base64::Engine as _;
+                if !scheme.eq_ignore_ascii_case("basic") {
+                    return false;
+                }
+                let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(rest) else {
+                    return false;
+                };
+                let want = format!("{username}:{password}");
+                constant_time_eq(&decoded, want.as_bytes())
+            }
+        }
+    }
+}
+
+/// Compares in time that depends on the lengths only.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = (a.len() ^ b.len()) as u64;
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= u64::from(x ^ y);
+    }
+    std::hint::black_box(diff) == 0
+}
+
+/// Where decision lines go.
+pub type DecisionLog = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// The receiver's settings.
+pub struct Settings {
+    pub routes: Arc<Routes>,
+    pub auth: Option<Auth>,
+    /// The address it listens on (for the `Host` check).
+    pub listen: SocketAddr,
+    pub dry_run: bool,
+    pub max_body: usize,
+    pub decision_log: DecisionLog,
+    /// Namespaces of the loaded plugins (for `/readyz`).
+    pub plugins: Vec<String>,
+}
+
+/// The receiver's shared state.
+pub struct Server {
+    settings: Settings,
+    applier: Arc<dyn Applier>,
+    locks: KeyLocks,
+    in_flight: InFlight,
+    stopping: AtomicBool,
+}
+
+impl Server {
+    pub fn new(settings: Settings, applier: Arc<dyn Applier>) -> Arc<Self> {
+        Arc::new(Self {
+            settings,
+            applier,
+            locks: KeyLocks::default(),
+            in_flight: InFlight::default(),
+            stopping: AtomicBool::new(false),
+        })
+    }
+
+    /// The routes of the receiver.
+    pub fn router(self: &Arc<Self>) -> Router {
+        let source = |endpoint: Endpoint| {
+            move |State(server): State<Arc<Server>>, headers: HeaderMap, body: Body| async move {
+                server.receive(endpoint, headers, body).await
+            }
+        };
+        Router::new()
+            .route("/alertmanager", post(source(Endpoint::Alertmanager)).put(source(Endpoint::Alertmanager)))
+            .route("/grafana", post(source(Endpoint::Alertmanager)).put(source(Endpoint::Alertmanager)))
+            .route("/datadog", post(source(Endpoint::Datadog)))
+            .route("/generic", post(source(Endpoint::Generic)))
+            .route("/healthz", get(|| async { (StatusCode::OK, "ok\n") }))
+            .route("/readyz", get(|State(server): State<Arc<Server>>| async move { server.ready() }))
+            .fallback(|| async { answer(StatusCode::NOT_FOUND, json!({"error": "no such endpoint"})) })
+            .with_state(self.clone())
+    }
+
+    /// Serves `listener` until `shutdown` completes, then lets the requests in flight and
+    /// the work past their deadlines finish (at most `drain`).
+    pub async fn run(
+        self: &Arc<Self>,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        drain: Duration,
+    ) -> std::io::Result<()> {
+        let me = self.clone();
+        let signal = async move {
+            shutdown.await;
+            me.stopping.store(true, Ordering::SeqCst);
+        };
+        axum::serve(listener, self.router()).with_graceful_shutdown(signal).await?;
+        if tokio::time::timeout(drain, self.in_flight.idle()).await.is_err() {
+            tracing::warn!("stopped with work still in flight after {}s", drain.as_secs());
+        }
+        Ok(())
+    }
+
+    fn ready(&self) -> Response {
+        let body = json!({
+            "ready": !self.stopping.load(Ordering::SeqCst),
+            "plugins": self.settings.plugins,
+            "rules": self.settings.routes.rules.len(),
+            "dry_run": self.settings.dry_run,
+        });
+        let status = if self.stopping.load(Ordering::SeqCst) {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        };
+        answer(status, body)
+    }
+
+    /// Whether `Host` names this server: its listen address or a loopback name.
+    fn host_allowed(&self, headers: &HeaderMap) -> bool {
+        let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+        let host = host.trim();
+        if host.eq_ignore_ascii_case(&self.settings.listen.to_string()) {
+            return true;
+        }
+        is_loopback_authority(host)
+    }
+
+    async fn receive(self: Arc<Self>, endpoint: Endpoint, headers: HeaderMap, body: Body) -> Response {
+        let started = Instant::now();
+        match &self.settings.auth {
+            None if !self.host_allowed(&headers) => {
+                return answer(
+                    StatusCode::FORBIDDEN,
+                    json!({"error": "the Host header names neither this server nor a loopback name (set up [auth] to accept other names)"}),
+                );
+            }
+            Some(auth) if !auth.accepts(headers.get(header::AUTHORIZATION)) => {
+                let scheme = match auth {
+                    Auth::Bearer(_) => "Bearer",
+                    Auth::Basic { .. } => "Basic realm=\"statusctl serve\"",
+                };
+                let mut response =
+                    answer(StatusCode::UNAUTHORIZED, json!({"error": "missing or wrong credentials"}));
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(scheme));
+                return response;
+            }
+            _ => {}
+        }
+        if !is_json(&headers) {
+            return answer(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({"error": "send Content-Type: application/json"}),
+            );
+        }
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.settings.max_body as u64) {
+            return too_large(self.settings.max_body);
+        }
+        let bytes = match axum::body::to_bytes(body, self.settings.max_body).await {
+            Ok(bytes) => bytes,
+            Err(_) => return too_large(self.settings.max_body),
+        };
+        let notification = match sources::parse(endpoint, &bytes) {
+            Ok(n) => n,
+            Err(err) => {
+                tracing::warn!("refused a payload on /{}: {err}", endpoint_path(endpoint));
+                return answer(StatusCode::BAD_REQUEST, json!({"error": err.0}));
+            }
+        };
+        let plan = plan::plan(&notification, &self.settings.routes);
+        for note in &plan.notes {
+            tracing::info!("{}: {note}", notification.group_key);
+        }
+        let deadline = self.settings.routes.deadline(endpoint);
+        let guard = self.in_flight.enter();
+        let server = self.clone();
+        let group_key = notification.group_key.clone();
+        let source = notification.source.as_str();
+        let truncated = notification.truncated_alerts;
+        let work = tokio::spawn(async move {
+            let _guard = guard;
+            let mut handles = Vec::new();
+            for call in plan.calls {
+                let server = server.clone();
+                handles.push(tokio::spawn(async move {
+                    let lock = server.locks.get(&call.key);
+                    let _held = lock.lock().await;
+                    let call_started = Instant::now();
+                    let result = server.applier.apply(call.clone(), server.settings.dry_run).await;
+                    drop(_held);
+                    server.locks.release(&call.key, lock);
+                    (call, result, call_started.elapsed())
+                }));
+            }
+            let mut results = Vec::new();
+            for handle in handles {
+                match handle.await {
+                    Ok(done) => results.push(done),
+                    Err(err) => {
+                        tracing::error!("an apply task failed: {err}");
+                        results.push((
+                            Call {
+                                rule: String::new(),
+                                namespace: String::new(),
+                                profile: None,
+                                key: String::new(),
+                                args: Default::default(),
+                            },
+                            Err(Failure::Internal("the apply task panicked".into())),
+                            Duration::ZERO,
+                        ));
+                    }
+                }
+            }
+            let late = started.elapsed() > deadline;
+            server.log_decision(
+                source,
+                &group_key,
+                truncated,
+                &plan.skipped,
+                &results,
+                started.elapsed(),
+                late,
+            );
+            results
+        });
+        let results = match tokio::time::timeout(deadline, work).await {
+            Ok(Ok(results)) => results,
+            Ok(Err(err)) => {
+                tracing::error!("a notification task failed: {err}");
+                return answer(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"error": "internal error (logged)"}),
+                );
+            }
+            Err(_) => {
+                let mut response = answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"error": format!("not applied within {}s; the work goes on, send it again", deadline.as_secs())}),
+                );
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(DEFAULT_RETRY_AFTER));
+                return response;
+            }
+        };
+        self.respond(&results)
+    }
+
+    fn respond(&self, results: &[(Call, Result<Applied, Failure>, Duration)]) -> Response {
+        let mut status = StatusCode::OK;
+        let mut retry_after: Option<u64> = None;
+        let rank = |s: StatusCode| match s.as_u16() {
+            503 => 3,
+            500 => 2,
+            422 => 1,
+            _ => 0,
+        };
+        let mut items = Vec::new();
+        for (call, result, _) in results {
+            match result {
+                Ok(applied) => items.push(json!({"rule": call.rule, "key": call.key, "namespace": call.namespace,
+                    "action": applied.action, "incident_ids": applied.incident_ids, "reason": applied.reason})),
+                Err(failure) => {
+                    if rank(failure.status()) > rank(status) {
+                        status = failure.status();
+                    }
+                    if let Failure::Unavailable { retry_after: r, .. } = failure {
+                        retry_after = Some(retry_after.unwrap_or(0).max(r.unwrap_or(DEFAULT_RETRY_AFTER)));
+                    }
+                    items.push(json!({"rule": call.rule, "key": call.key, "namespace": call.namespace,
+                        "error": failure.kind(), "message": failure.message()}));
+                }
+            }
+        }
+        let mut response = answer(status, json!({"status": status.as_u16(), "results": items}));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after.unwrap_or(DEFAULT_RETRY_AFTER)));
+        }
+        response
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn log_decision(
+        &self,
+        source: &str,
+        group_key: &str,
+        truncated: u64,
+        skipped: &[plan::Skip],
+        results: &[(Call, Result<Applied, Failure>, Duration)],
+        took: Duration,
+        late: bool,
+    ) {
+        let mut decisions: Vec<Value> = skipped
+            .iter()
+            .map(|s| json!({"rule": s.rule, "key": s.key, "action": "skipped", "reason": s.reason}))
+            .collect();
+        for (call, result, duration) in results {
+            let mut d = json!({"rule": call.rule, "key": call.key, "namespace": call.namespace,
+                "profile": call.profile, "duration_ms": duration.as_millis() as u64});
+            match result {
+                Ok(a) => {
+                    d["action"] = json!(a.action);
+                    d["incident_ids"] = json!(a.incident_ids);
+                    if let Some(reason) = &a.reason {
+                        d["reason"] = json!(reason);
+                    }
+                }
+                Err(f) => {
+                    d["action"] = json!("failed");
+                    d["error"] = json!(f.kind());
+                    d["message"] = json!(f.message());
+                }
+            }
+            decisions.push(d);
+        }
+        if decisions.is_empty() {
+            decisions.push(json!({"action": "none", "reason": "no rule matched"}));
+        }
+        let mut line = json!({
+            "time": jiff::Timestamp::now().to_string(),
+            "source": source,
+            "group_key": group_key,
+            "dry_run": self.settings.dry_run,
+            "duration_ms": took.as_millis() as u64,
+            "decisions": decisions,
+        });
+        if truncated > 0 {
+            line["truncated_alerts"] = json!(truncated);
+        }
+        if late {
+            line["past_deadline"] = json!(true);
+        }
+        let mut text = line.to_string();
+        text.push('\n');
+        let mut log = self.settings.decision_log.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = log.write_all(text.as_bytes()).and_then(|_| log.flush());
+    }
+}
+
+fn endpoint_path(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::Alertmanager => "alertmanager",
+        Endpoint::Datadog => "datadog",
+        Endpoint::Generic => "generic",
+    }
+}
+
+fn answer(status: StatusCode, body: Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], format!("{body}\n")).into_response()
+}
+
+fn too_large(max: usize) -> Response {
+    answer(StatusCode::PAYLOAD_TOO_LARGE, json!({"error": format!("the body is over {max} bytes")}))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// `localhost`, an address in 127.0.0.0/8 or `[::1]`, each with or without a port.
+pub fn is_loopback_authority(authority: &str) -> bool {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let Some((address, after)) = rest.split_once(']') else { return false };
+        if !address.parse::<std::net::Ipv6Addr>().is_ok_and(|a| a.is_loopback()) {
+            return false;
+        }
+        match after {
+            "" => return true,
+            _ => match after.strip_prefix(':') {
+                Some(port) => ("::1", Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = host == "::1"
+        || host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|a| a.is_loopback());
+    port_ok && host_ok
+}
+
+/// One lock per key, so that the calls for one key run one after the other (a repeat
+/// waits for the create before it) while other keys go on.
+#[derive(Default)]
+struct KeyLocks {
+    map: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KeyLocks {
+    fn get(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key.to_string()).or_default().clone()
+    }
+
+    /// Forgets the key's lock when no one else holds or waits for it.
+    fn release(&self, key: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        // Ours and the map's: nobody else has it.
+        if Arc::strong_count(&lock) == 2 {
+            map.remove(key);
+        }
+    }
+}
+
+/// Counts notifications being worked on, to drain them at shutdown.
+#[derive(Default, Clone)]
+struct InFlight {
+    inner: Arc<(AtomicUsize, tokio::sync::Notify)>,
+}
+
+struct InFlightGuard(Arc<(AtomicUsize, tokio::sync::Notify)>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        if self.0.0.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.1.notify_waiters();
+        }
+    }
+}
+
+impl InFlight {
+    fn enter(&self) -> InFlightGuard {
+        self.inner.0.fetch_add(1, Ordering::SeqCst);
+        InFlightGuard(self.inner.clone())
+    }
+
+    async fn idle(&self) {
+        loop {
+            let notified = self.inner.1.notified();
+            if self.inner.0.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_headers() {
+        use base64::Engine as _;
+        let bearer = Auth::Bearer("s3cret".into());
+        let h = |s: &str| HeaderValue::from_str(s).unwrap();
+        assert!(bearer.accepts(Some(&h("Bearer s3cret"))));
+        assert!(bearer.accepts(Some(&h("bearer  s3cret"))));
+        assert!(!bearer.accepts(Some(&h("Bearer s3cre"))));
+        assert!(!bearer.accepts(Some(&h("Basic s3cret"))));
+        assert!(!bearer.accepts(None));
+        let basic = Auth::Basic { username: "am".into(), password: "pw".into() };
+        let encoded = base64::engine::general_purpose::STANDARD.encode("am:pw");
+        assert!(basic.accepts(Some(&h(&format!("Basic {encoded}")))));
+        assert!(!basic.accepts(Some(&h("Basic YW06cHg="))));
+        assert_eq!(format!("{bearer:?} {basic:?}"), "Bearer(****) Basic(am:****)");
+    }
+
+    #[test]
+    fn loopback_names() {
+        for ok in ["localhost", "127.0.0.1:9095", "[::1]:9095", "LOCALHOST:1", "127.3.4.5"] {
+            assert!(is_loopback_authority(ok), "{ok}");
+        }
+        for bad in ["evil.example:9095", "10.0.0.1:9095", "localhost.evil.example", "[::2]:1", "127.0.0.1:"] {
+            assert!(!is_loopback_authority(bad), "{bad}");
+        }
+    }
+}
