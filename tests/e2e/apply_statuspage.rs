@@ -65,6 +65,29 @@ fn notifications(server: &BackgroundSandbox, id: &str) -> u64 {
     server.control().counters().notifications(id)
 }
 
+/// Every POST/PATCH to an incident recorded since the last clear follows the official request
+/// schema (the document's copy is in sandbox/specs/).
+#[track_caller]
+fn bodies_follow_the_official_schema(server: &BackgroundSandbox) {
+    let text = std::fs::read_to_string(repo_root().join("sandbox/specs/statuspage-openapi.json")).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut checked = 0;
+    for request in server.control().requests() {
+        let name = match (request.method.as_str(), request.path.trim_start_matches(INCIDENTS_PATH)) {
+            ("POST", "") => "postPagesPageIdIncidents",
+            ("PATCH", id) if id.starts_with('/') => "patchPagesPageIdIncidents",
+            _ => continue,
+        };
+        let schema = json!({"$ref": format!("#/components/schemas/{name}"), "components": doc["components"]});
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&body).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{} {}: {errors:?}\n{body}", request.method, request.path);
+        checked += 1;
+    }
+    assert!(checked > 0, "no write to check");
+}
+
 fn marker(incident: &Value) -> Value {
     incident["metadata"]["statusctl"].clone()
 }
@@ -176,6 +199,7 @@ fn a_persons_incident_is_never_touched_and_its_component_never_lowered() {
         (json!("investigating"), 1)
     );
     assert_eq!(person_now["metadata"], json!({}));
+    bodies_follow_the_official_schema(&server);
 }
 
 #[test]
@@ -303,6 +327,7 @@ fn release_drops_ownership_and_owned_lists_what_statusctl_owns() {
     applied(&w, &["--key", "k6", "--state", "resolved"], "unchanged");
     assert_eq!(stored(&server, &a)["status"], "investigating");
     applied(&w, &["--key", "k6", "--state", "firing", "--release"], "unchanged");
+    bodies_follow_the_official_schema(&server);
 }
 
 #[test]
