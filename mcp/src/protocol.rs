@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
-    PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest, CustomResult,
+    ErrorCode, Implementation, ListToolsResult, PaginatedRequestParams, ProgressNotificationParam,
+    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
@@ -90,6 +90,21 @@ impl ServerHandler for Handler {
     ) -> Result<ListToolsResult, McpError> {
         // A few dozen tools: one page, no cursor.
         Ok(ListToolsResult::with_all_items(self.tools.clone()))
+    }
+
+    /// A request rmcp could not read as one it knows: a `tools/call` (or `tools/list`) whose
+    /// params have the wrong shape is invalid params (-32602), not an unknown method.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, McpError> {
+        let message = match request.method.as_str() {
+            "tools/call" => "tools/call: params must be {name: string, arguments?: object}",
+            "tools/list" => "tools/list: params must be {cursor?: string}",
+            _ => return Err(McpError::new(ErrorCode::METHOD_NOT_FOUND, request.method, None)),
+        };
+        Err(McpError::invalid_params(message, None))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
