@@ -2,6 +2,8 @@
 mod mcp_command;
 #[cfg(feature = "sandbox")]
 mod sandbox_command;
+#[cfg(feature = "serve")]
+mod serve_command;
 
 use statusctl_host::{CancellationToken, Host};
 
@@ -38,6 +40,8 @@ fn run() -> u8 {
     }
     #[cfg(feature = "sandbox")]
     let host = sandbox_command::with_profile(host.builtin(sandbox_command::builtin()));
+    #[cfg(feature = "serve")]
+    let host = host.builtin(serve_command::builtin());
     #[cfg(feature = "mcp")]
     let host = host.builtin(mcp_command::builtin());
     let outcome = host.build().run(std::env::args_os());

@@ -1,0 +1,451 @@
+//! `statusctl serve`: the alert webhook receiver (crate `statusctl-serve`) on top of a
+//! long-lived engine, and `statusctl serve check`, which validates a routes file and shows
+//! what a payload would do, offline. Part of the binary (default feature `serve`), so
+//! embedders of the host library build none of it.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use serde_json::json;
+use statusctl_host::{Builtin, Context, EngineOptions, Host, HostError, InvokeOptions, Invoked, Output};
+use statusctl_plugin_api::ErrorKind;
+use statusctl_plugin_api::apply::{APPLY_INCIDENT, Applied as PluginApplied, COMMAND};
+use statusctl_serve::plan::{self, Call};
+use statusctl_serve::routes::{AuthConfig, Routes, SecretRef};
+use statusctl_serve::server::{
+    Applied, Applier, ApplyFuture, Auth, Failure, MAX_BODY_BYTES, Server, Settings,
+};
+use statusctl_serve::sources::{self, Endpoint};
+
+/// The documented default address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9095";
+
+/// How long in-flight work may go on after SIGTERM/SIGINT.
+const DRAIN: Duration = Duration::from_secs(30);
+
+fn routes_arg() -> Arg {
+    Arg::new("routes")
+        .long("routes")
+        .value_name("FILE")
+        .value_parser(value_parser!(PathBuf))
+        .required(true)
+        .help("The routing file (TOML): which alerts become which incidents")
+}
+
+pub fn builtin() -> Builtin {
+    let check = Command::new("check")
+        .about("Validate a routes file and show what a payload would do (offline: nothing is sent)")
+        .arg(routes_arg())
+        .arg(
+            Arg::new("payload")
+                .long("payload")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("A webhook body to plan for"),
+        )
+        .arg(
+            Arg::new("source")
+                .long("source")
+                .value_name("SOURCE")
+                .value_parser(["alertmanager", "grafana", "datadog", "generic"])
+                .help("The payload's sender (default: guessed from the payload)"),
+        );
+    let command = Command::new("serve")
+        .about("Receive alert webhooks (Alertmanager, Grafana, Datadog, generic JSON) and apply incidents")
+        .long_about(
+            "Receive alert webhooks and turn them into apply_incident calls, one per (group, rule).\n\
+             Endpoints: POST /alertmanager (Grafana too, POST or PUT), POST /datadog, POST /generic,\n\
+             GET /healthz, GET /readyz. With the global --dry-run: shadow mode (decisions logged,\n\
+             nothing written). See docs/serve.md.",
+        )
+        .subcommand_negates_reqs(true)
+        .args_conflicts_with_subcommands(true)
+        .subcommand(check)
+        .arg(routes_arg())
+        .arg(
+            Arg::new("listen")
+                .long("listen")
+                .value_name("ADDR")
+                .value_parser(value_parser!(SocketAddr))
+                .default_value(DEFAULT_LISTEN)
+                .help("Address to listen on (beyond loopback: needs [auth] and --allow-plain-http)"),
+        )
+        .arg(
+            Arg::new("decision_log")
+                .long("decision-log")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Append one JSON line per notification here (default: stderr)"),
+        )
+        .arg(
+            Arg::new("env_file")
+                .long("env-file")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Read variables from this file (./.env is never read by serve)"),
+        )
+        .arg(
+            Arg::new("allow_plain_http")
+                .long("allow-plain-http")
+                .action(ArgAction::SetTrue)
+                .help("Accept senders beyond loopback over plain HTTP (TLS is for a proxy in front)"),
+        )
+        .arg(Arg::new("tls_cert").long("tls-cert").value_name("FILE").hide(true))
+        .arg(Arg::new("tls_key").long("tls-key").value_name("FILE").hide(true));
+    Builtin::new(command, run)
+}
+
+fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
+    if let Some(("check", m)) = m.subcommand() {
+        return check(m, cx);
+    }
+    serve(m, cx)
+}
+
+/// Loads the routes and the engine, and checks each rule's target.
+fn prepare(
+    routes_path: &Path,
+    cx: &Context<'_>,
+    env_dir: &Path,
+) -> Result<(Routes, statusctl_host::Engine), HostError> {
+    let routes = Routes::load(routes_path).map_err(|e| HostError::Config(e.0))?;
+    let engine = host_builder(env_dir).build().engine(EngineOptions {
+        plugin_dirs: cx.search_path(),
+        allow_insecure_plugins: cx.globals.allow_insecure_plugins,
+        config: cx.globals.config.clone(),
+        ca_files: cx.globals.ca_file.iter().cloned().collect(),
+    })?;
+    let offers = |namespace: &str| -> Result<Vec<String>, String> {
+        let Some(manifest) = engine.manifests().find(|m| m.namespace == namespace) else {
+            return Err(match cx.plugin_failure(namespace) {
+                Some((path, why)) => {
+                    format!("plugin `{namespace}` ({}) could not be loaded: {why}", path.display())
+                }
+                None => format!("no plugin serves the namespace `{namespace}`"),
+            });
+        };
+        if !manifest.capabilities.iter().any(|c| c == APPLY_INCIDENT) {
+            return Err(format!("plugin `{namespace}` lacks the {APPLY_INCIDENT} capability"));
+        }
+        let decl = manifest.commands.iter().find(|c| c.name == COMMAND).ok_or_else(|| {
+            format!("plugin `{namespace}` declares {APPLY_INCIDENT} but has no {COMMAND} command")
+        })?;
+        Ok(decl.args.iter().map(|a| a.id.clone()).collect())
+    };
+    routes.check_targets(&offers).map_err(|e| HostError::Config(e.0))?;
+    Ok((routes, engine))
+}
+
+/// A host like the binary's (test seams, the sandbox profile), reading `.env` only from
+/// `env_dir`.
+fn host_builder(env_dir: &Path) -> statusctl_host::HostBuilder {
+    let mut host = Host::builder("statusctl").current_dir(env_dir);
+    if let Some(scale) = std::env::var("STATUSCTL_TIME_SCALE").ok().and_then(|s| s.parse().ok()) {
+        host = host.time_scale(scale);
+    }
+    if let Some(file) = std::env::var_os("STATUSCTL_TEST_KEYRING_FILE").filter(|f| !f.is_empty()) {
+        host = host.test_keyring_file(file);
+    }
+    #[cfg(feature = "sandbox")]
+    let host = crate::sandbox_command::with_profile(host);
+    host
+}
+
+/// A private directory whose `.env` is the `--env-file` (or none): the engine reads
+/// `<dir>/.env`, and serve must not read the `./.env` of wherever it was started.
+struct EnvDir(PathBuf);
+
+impl EnvDir {
+    fn new(env_file: Option<&PathBuf>) -> Result<Self, HostError> {
+        let dir = std::env::temp_dir().join(format!(
+            "statusctl-serve-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir(&dir).map_err(|e| HostError::io(&dir, e))?;
+        let me = EnvDir(dir);
+        if let Some(file) = env_file {
+            let text = std::fs::read(file).map_err(|e| HostError::io(file, e))?;
+            let target = me.0.join(".env");
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options
+                .open(&target)
+                .and_then(|mut f| f.write_all(&text))
+                .map_err(|e| HostError::io(&target, e))?;
+        }
+        Ok(me)
+    }
+}
+
+impl Drop for EnvDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn check(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
+    let routes_path = m.get_one::<PathBuf>("routes").expect("required");
+    let env_dir = EnvDir::new(None)?;
+    let (routes, _engine) = prepare(routes_path, cx, &env_dir.0)?;
+    let mut data = json!({
+        "routes": routes_path.display().to_string(),
+        "rules": routes.rules.iter().map(|r| json!({"name": r.name, "namespace": r.namespace, "profile": r.profile})).collect::<Vec<_>>(),
+    });
+    let mut text = format!("{}: {} rule(s), ok\n", routes_path.display(), routes.rules.len());
+    if let Some(payload) = m.get_one::<PathBuf>("payload") {
+        let body = std::fs::read(payload).map_err(|e| HostError::io(payload, e))?;
+        let endpoint = match m.get_one::<String>("source") {
+            Some(name) => Endpoint::parse(name).expect("checked by clap"),
+            None => Endpoint::guess(&body),
+        };
+        let notification = sources::parse(endpoint, &body)
+            .map_err(|e| HostError::Usage(format!("{}: {e}", payload.display())))?;
+        let planned = plan::plan(&notification, &routes);
+        text.push_str(&format!(
+            "{} notification, group {} ({}): {} call(s)\n",
+            notification.source.as_str(),
+            notification.group_key,
+            notification.status.as_str(),
+            planned.calls.len()
+        ));
+        for call in &planned.calls {
+            text.push_str(&format!("  rule {}: statusctl {}\n", call.rule, call.command_line()));
+        }
+        for skip in &planned.skipped {
+            text.push_str(&format!("  skipped {}: {}\n", skip.key, skip.reason));
+        }
+        for note in &planned.notes {
+            text.push_str(&format!("  note: {note}\n"));
+        }
+        data["source"] = json!(notification.source.as_str());
+        data["group_key"] = json!(notification.group_key);
+        data["calls"] = json!(
+            planned
+                .calls
+                .iter()
+                .map(
+                    |c| json!({"rule": c.rule, "command": c.command(), "profile": c.profile, "args": c.args})
+                )
+                .collect::<Vec<_>>()
+        );
+        data["skipped"] = serde_json::to_value(&planned.skipped).unwrap_or_default();
+        data["notes"] = json!(planned.notes);
+    }
+    Ok(Output::data(data).with_text(text))
+}
+
+fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
+    let routes_path = m.get_one::<PathBuf>("routes").expect("required");
+    let listen = *m.get_one::<SocketAddr>("listen").expect("has a default");
+    if m.contains_id("tls_cert") || m.contains_id("tls_key") {
+        return Err(HostError::Usage(
+            "--tls-cert/--tls-key: TLS serving is not built in yet; terminate TLS in a proxy in front of \
+             serve and listen on loopback (or pass --allow-plain-http)"
+                .into(),
+        ));
+    }
+    let env_file = m.get_one::<PathBuf>("env_file");
+    let env_dir = EnvDir::new(env_file)?;
+    let (routes, engine) = prepare(routes_path, cx, &env_dir.0)?;
+    let auth = routes.auth.as_ref().map(|a| resolve_auth(a, env_file, cx)).transpose()?;
+    if !listen.ip().is_loopback() {
+        if auth.is_none() {
+            return Err(HostError::Usage(format!(
+                "listening on {listen} (beyond loopback) needs [auth] in {}",
+                routes_path.display()
+            )));
+        }
+        if !m.get_flag("allow_plain_http") {
+            return Err(HostError::Usage(format!(
+                "listening on {listen} (beyond loopback) needs TLS, which serve does not do itself yet: \
+                 put a TLS proxy in front and pass --allow-plain-http"
+            )));
+        }
+    }
+    let decision_log: Box<dyn Write + Send> = match m.get_one::<PathBuf>("decision_log") {
+        Some(path) => Box::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| HostError::io(path, e))?,
+        ),
+        None => Box::new(std::io::stderr()),
+    };
+    let plugins: Vec<String> = engine.manifests().map(|m| m.namespace.clone()).collect();
+    let dry_run = cx.globals.dry_run;
+    let applier = Arc::new(EngineApplier {
+        engine,
+        profile: cx.globals.profile.clone(),
+        max_wait: cx.globals.max_wait,
+        allow_http: cx.globals.allow_http,
+    });
+    let rules = routes.rules.len();
+    let settings = Settings {
+        routes: Arc::new(routes),
+        auth,
+        listen,
+        dry_run,
+        max_body: MAX_BODY_BYTES,
+        decision_log: Arc::new(Mutex::new(decision_log)),
+        plugins,
+    };
+    let runtime = statusctl_host::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| HostError::Internal(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = statusctl_host::tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| HostError::Failed(format!("cannot listen on {listen}: {e}")))?;
+        let bound = listener.local_addr().map_err(|e| HostError::Failed(format!("{e}")))?;
+        let server = Server::new(Settings { listen: bound, ..settings }, applier);
+        {
+            let mut out = std::io::stdout().lock();
+            let shadow = if dry_run { " in shadow mode (--dry-run: nothing is written)" } else { "" };
+            let _ = writeln!(
+                out,
+                "statusctl serve listening on http://{bound}{shadow}: {rules} rule(s) from {}\n\
+                 POST /alertmanager (Grafana too), /datadog, /generic; GET /healthz, /readyz. Ctrl-C to stop.",
+                routes_path.display()
+            );
+            let _ = out.flush();
+        }
+        server
+            .run(listener, shutdown_signal(), DRAIN)
+            .await
+            .map_err(|e| HostError::Failed(format!("serving on {bound}: {e}")))
+    })?;
+    Ok(Output::text(""))
+}
+
+/// The first SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = statusctl_host::tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use statusctl_host::tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    statusctl_host::tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("stopping: no new requests; finishing the work in flight");
+}
+
+/// The sender's credential, read from where the routes file says it lives.
+fn resolve_auth(auth: &AuthConfig, env_file: Option<&PathBuf>, cx: &Context<'_>) -> Result<Auth, HostError> {
+    let read = |secret: &SecretRef| -> Result<String, HostError> {
+        let value = match secret {
+            SecretRef::Env { env } => std::env::var(env).ok().or_else(|| {
+                env_file.and_then(|f| {
+                    dotenvy::from_path_iter(f)
+                        .ok()?
+                        .filter_map(Result::ok)
+                        .find(|(k, _)| k == env)
+                        .map(|(_, v)| v)
+                })
+            }),
+            SecretRef::File { file } => Some(
+                std::fs::read_to_string(file).map_err(|e| HostError::io(file, e))?.trim_end().to_string(),
+            ),
+            SecretRef::Keyring { keyring, user } => {
+                let user = user
+                    .clone()
+                    .or_else(|| std::env::var("USER").ok())
+                    .or_else(|| std::env::var("LOGNAME").ok())
+                    .unwrap_or_default();
+                cx.store.get(keyring, &user).map_err(|e| HostError::Config(format!("auth: {e}")))?
+            }
+        };
+        value.filter(|v| !v.is_empty()).ok_or_else(|| {
+            HostError::Config(format!("auth: the secret is not in the {} (or is empty)", secret.describe()))
+        })
+    };
+    Ok(match auth {
+        AuthConfig::Bearer(secret) => Auth::Bearer(read(secret)?),
+        AuthConfig::Basic { username, password } => {
+            Auth::Basic { username: username.clone(), password: read(password)? }
+        }
+    })
+}
+
+/// Runs planned calls through the engine.
+struct EngineApplier {
+    engine: statusctl_host::Engine,
+    profile: Option<String>,
+    max_wait: Duration,
+    allow_http: bool,
+}
+
+impl Applier for EngineApplier {
+    fn apply(&self, call: Call, dry_run: bool) -> ApplyFuture {
+        let engine = self.engine.clone();
+        let options = InvokeOptions {
+            dry_run,
+            profile: call.profile.clone().or_else(|| self.profile.clone()),
+            max_wait: self.max_wait,
+            allow_http: self.allow_http,
+            format: "json".into(),
+            ..InvokeOptions::default()
+        };
+        Box::pin(async move {
+            let invoked = engine.invoke(&call.command(), call.args.clone(), options).await;
+            match invoked {
+                Ok(Invoked::Output(out)) => {
+                    let applied: PluginApplied = serde_json::from_value(out.data.clone()).map_err(|e| {
+                        Failure::Internal(format!(
+                            "{}: the result is not an apply_incident result: {e}",
+                            call.command()
+                        ))
+                    })?;
+                    Ok(Applied {
+                        action: applied.action.as_str().to_string(),
+                        incident_ids: applied.incident_ids,
+                        reason: applied.reason,
+                    })
+                }
+                Ok(Invoked::Planned(requests)) => Ok(Applied {
+                    action: "planned".into(),
+                    incident_ids: Vec::new(),
+                    reason: Some(format!("shadow mode: {} write(s) not sent", requests.len())),
+                }),
+                Err(err) => Err(failure(&engine, err)),
+            }
+        })
+    }
+}
+
+fn failure(engine: &statusctl_host::Engine, err: HostError) -> Failure {
+    let message = engine.scrub(&err.to_string());
+    match &err {
+        HostError::Usage(_) => Failure::Refused(message),
+        HostError::Config(_) | HostError::PluginUnavailable { .. } => Failure::Config(message),
+        HostError::Plugin(e) => match e.kind {
+            ErrorKind::Usage | ErrorKind::Failed => Failure::Refused(message),
+            ErrorKind::Config => Failure::Config(message),
+            ErrorKind::Unavailable | ErrorKind::OutcomeUnknown | ErrorKind::Interrupted => {
+                Failure::Unavailable { message, retry_after: None }
+            }
+            ErrorKind::DryRun | ErrorKind::Internal | ErrorKind::Other => Failure::Internal(message),
+        },
+        HostError::Io { .. } | HostError::Failed(_) | HostError::Internal(_) => Failure::Internal(message),
+    }
+}
