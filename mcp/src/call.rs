@@ -217,8 +217,11 @@ mod tests {
     use statusctl_plugin_api::{ArgDecl, CommandDecl};
     use std::sync::Mutex;
 
+    /// Command, arguments, dry run.
+    type Seen = (String, Map<String, Value>, bool);
+
     struct Fake {
-        calls: Mutex<Vec<(String, Map<String, Value>, bool)>>,
+        calls: Mutex<Vec<Seen>>,
     }
 
     impl Backend for Fake {
