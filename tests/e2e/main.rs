@@ -30,6 +30,8 @@ mod output;
 mod plugins_cmd;
 mod sandbox_cmd;
 mod secrets;
+mod serve_check;
+mod serve_receiver;
 mod statuspage_faults;
 mod statuspage_more;
 mod statuspage_parity;
