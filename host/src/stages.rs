@@ -159,7 +159,8 @@ pub fn dispatch(
     globals: &GlobalOptions,
 ) -> Result<Finished, HostError> {
     if let Some(err) = &d.surroundings.env_error
-        && !matches!(name, "plugins" | "completions")
+        // serve and mcp read no ./.env unless --env-file names one.
+        && !matches!(name, "plugins" | "completions" | "serve" | "mcp")
     {
         return Err(HostError::Config(err.to_string()));
     }

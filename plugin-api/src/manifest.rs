@@ -129,7 +129,7 @@ pub const HOST_FLAGS: &[&str] = &[
 
 /// The built-in commands of `statusctl` (an embedding host may add more).
 pub const HOST_COMMANDS: &[&str] =
-    &["help", "plugins", "config", "secrets", "completions", "sandbox", "statusctl"];
+    &["help", "plugins", "config", "secrets", "completions", "sandbox", "serve", "mcp", "statusctl"];
 
 /// Names are lowercase ASCII: a letter, then letters, digits and `_` (`create_incident`).
 /// Dashes are not allowed in declarations: the host accepts them for `_` on the command line.
