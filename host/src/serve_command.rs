@@ -59,8 +59,9 @@ pub fn builtin() -> Builtin {
         .long_about(
             "Receive alert webhooks and turn them into apply_incident calls, one per (group, rule).\n\
              Endpoints: POST /alertmanager (Grafana too, POST or PUT), POST /datadog, POST /generic,\n\
-             GET /healthz, GET /readyz. With the global --dry-run: shadow mode (decisions logged,\n\
-             nothing written). See docs/serve.md.",
+             GET /healthz, GET /readyz, GET /metrics (Prometheus). POST /-/reload or SIGHUP reloads\n\
+             the routes file (a file with errors keeps the routes in force). With the global\n\
+             --dry-run: shadow mode (decisions logged, nothing written). See docs/serve.md.",
         )
         .subcommand_negates_reqs(true)
         .args_conflicts_with_subcommands(true)
@@ -119,9 +120,21 @@ fn prepare(
         config: cx.globals.config.clone(),
         ca_files: cx.globals.ca_file.iter().cloned().collect(),
     })?;
+    check_targets(&routes, &engine, &|namespace| cx.plugin_failure(namespace)).map_err(HostError::Config)?;
+    Ok((routes, engine))
+}
+
+/// Refuses a rule whose namespace has no loaded plugin with `apply_incident/1` (or that
+/// names arguments its `apply_incident` does not take). `failure` says why a namespace's
+/// plugin did not load, when it is known.
+fn check_targets(
+    routes: &Routes,
+    engine: &statusctl_host::Engine,
+    failure: &dyn Fn(&str) -> Option<(PathBuf, String)>,
+) -> Result<(), String> {
     let offers = |namespace: &str| -> Result<Vec<String>, String> {
         let Some(manifest) = engine.manifests().find(|m| m.namespace == namespace) else {
-            return Err(match cx.plugin_failure(namespace) {
+            return Err(match failure(namespace) {
                 Some((path, why)) => {
                     format!("plugin `{namespace}` ({}) could not be loaded: {why}", path.display())
                 }
@@ -136,8 +149,7 @@ fn prepare(
         })?;
         Ok(decl.args.iter().map(|a| a.id.clone()).collect())
     };
-    routes.check_targets(&offers).map_err(|e| HostError::Config(e.0))?;
-    Ok((routes, engine))
+    routes.check_targets(&offers).map_err(|e| e.0)
 }
 
 /// A host like the binary's (test seams, the sandbox profile), reading `.env` only from
@@ -281,6 +293,33 @@ fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     };
     let plugins: Vec<String> = engine.manifests().map(|m| m.namespace.clone()).collect();
     let dry_run = cx.globals.dry_run;
+    let reloader = {
+        let engine = engine.clone();
+        let routes_path = routes_path.clone();
+        let env_file = env_file.cloned();
+        let store = cx.store.clone();
+        let beyond_loopback = !listen.ip().is_loopback();
+        move || -> Result<(Routes, Option<Auth>), String> {
+            let routes = Routes::load(&routes_path).map_err(|e| e.0)?;
+            check_targets(&routes, &engine, &|_| None)?;
+            let auth = match &routes.auth {
+                None if beyond_loopback => {
+                    return Err(format!(
+                        "{}: serve listens beyond loopback: the routes need [auth]",
+                        routes_path.display()
+                    ));
+                }
+                None => None,
+                Some(auth) => Some(
+                    read_auth(auth, env_file.as_ref(), &|service, user| {
+                        store.get(service, user).map_err(|e| e.to_string())
+                    })
+                    .map_err(|e| e.to_string())?,
+                ),
+            };
+            Ok((routes, auth))
+        }
+    };
     let applier = Arc::new(EngineApplier {
         engine,
         profile: cx.globals.profile.clone(),
@@ -291,6 +330,7 @@ fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let settings = Settings {
         routes: Arc::new(routes),
         auth,
+        reloader: Some(Box::new(reloader)),
         listen,
         dry_run,
         max_body: MAX_BODY_BYTES,
@@ -313,10 +353,26 @@ fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
             let _ = writeln!(
                 out,
                 "statusctl serve listening on http://{bound}{shadow}: {rules} rule(s) from {}\n\
-                 POST /alertmanager (Grafana too), /datadog, /generic; GET /healthz, /readyz. Ctrl-C to stop.",
+                 POST /alertmanager (Grafana too), /datadog, /generic; GET /healthz, /readyz, /metrics;\n\
+                 POST /-/reload or SIGHUP reloads the routes. Ctrl-C to stop.",
                 routes_path.display()
             );
             let _ = out.flush();
+        }
+        #[cfg(unix)]
+        {
+            use statusctl_host::tokio::signal::unix::{SignalKind, signal};
+            let server = server.clone();
+            match signal(SignalKind::hangup()) {
+                Ok(mut hangups) => {
+                    statusctl_host::tokio::spawn(async move {
+                        while hangups.recv().await.is_some() {
+                            let _ = server.reload("SIGHUP");
+                        }
+                    });
+                }
+                Err(err) => tracing::warn!("SIGHUP will not reload the routes: {err}"),
+            }
         }
         server
             .run(listener, shutdown_signal(), DRAIN)
@@ -352,6 +408,17 @@ async fn shutdown_signal() {
 
 /// The sender's credential, read from where the routes file says it lives.
 fn resolve_auth(auth: &AuthConfig, env_file: Option<&PathBuf>, cx: &Context<'_>) -> Result<Auth, HostError> {
+    read_auth(auth, env_file, &|service, user| cx.store.get(service, user).map_err(|e| e.to_string()))
+}
+
+/// A keyring read: (service, user) → the secret, if there is one.
+type KeyringGet<'a> = &'a dyn Fn(&str, &str) -> Result<Option<String>, String>;
+
+fn read_auth(
+    auth: &AuthConfig,
+    env_file: Option<&PathBuf>,
+    keyring_get: KeyringGet<'_>,
+) -> Result<Auth, HostError> {
     let read = |secret: &SecretRef| -> Result<String, HostError> {
         let value = match secret {
             SecretRef::Env { env } => std::env::var(env).ok().or_else(|| {
@@ -372,7 +439,7 @@ fn resolve_auth(auth: &AuthConfig, env_file: Option<&PathBuf>, cx: &Context<'_>)
                     .or_else(|| std::env::var("USER").ok())
                     .or_else(|| std::env::var("LOGNAME").ok())
                     .unwrap_or_default();
-                cx.store.get(keyring, &user).map_err(|e| HostError::Config(format!("auth: {e}")))?
+                keyring_get(keyring, &user).map_err(|e| HostError::Config(format!("auth: {e}")))?
             }
         };
         value.filter(|v| !v.is_empty()).ok_or_else(|| {

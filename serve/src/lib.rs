@@ -6,6 +6,7 @@
 //! The crate knows nothing of the host: the binary hands it an applier, so an embedder
 //! without `serve` builds none of this.
 
+pub mod metrics;
 pub mod plan;
 pub mod render;
 pub mod routes;

@@ -54,6 +54,8 @@ pub struct Routes {
     pub path: PathBuf,
     pub auth: Option<AuthConfig>,
     pub rules: Vec<Rule>,
+    /// Whether `GET /metrics` asks for the senders' credential (when `[auth]` has one).
+    pub metrics_auth: bool,
     deadlines: BTreeMap<&'static str, Duration>,
 }
 
@@ -270,7 +272,8 @@ impl Routes {
         if !errors.is_empty() {
             return Err(RoutesError(errors.join("\n")));
         }
-        Ok(Routes { path: path.to_path_buf(), auth, rules, deadlines })
+        let metrics_auth = file.metrics.is_none_or(|m| m.auth);
+        Ok(Routes { path: path.to_path_buf(), auth, rules, metrics_auth, deadlines })
     }
 
     /// The answer deadline for a source.
@@ -333,7 +336,21 @@ struct FileIn {
     #[serde(default)]
     sources: BTreeMap<Spanned<String>, SourceIn>,
     #[serde(default)]
+    metrics: Option<MetricsIn>,
+    #[serde(default)]
     rule: Vec<Spanned<RuleIn>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricsIn {
+    /// `false`: `GET /metrics` is open (the `Host` check still applies without `[auth]`).
+    #[serde(default = "yes")]
+    auth: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -634,6 +651,8 @@ namespace = "nobl9"
     fn a_good_file() {
         let routes = parse(GOOD).unwrap();
         assert_eq!(routes.auth, Some(AuthConfig::Bearer(SecretRef::Env { env: "SERVE_TOKEN".into() })));
+        assert!(routes.metrics_auth);
+        assert!(!parse(&format!("[metrics]\nauth = false\n{GOOD}")).unwrap().metrics_auth);
         assert_eq!(routes.deadline(Endpoint::Datadog), Duration::from_secs(12));
         assert_eq!(routes.deadline(Endpoint::Alertmanager), DEFAULT_DEADLINE);
         let api = &routes.rules[0];

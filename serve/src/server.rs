@@ -23,7 +23,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -35,6 +35,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::metrics::{self, Metrics};
 use crate::plan::{self, Call};
 use crate::routes::Routes;
 use crate::sources::{self, Endpoint};
@@ -158,10 +159,18 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Where decision lines go.
 pub type DecisionLog = Arc<Mutex<Box<dyn Write + Send>>>;
 
+/// Reads the routes file again and checks it as at start: the new routes and the auth
+/// they name, or why they cannot be used (`FILE:LINE:COL: …` lines).
+pub type Reloader = Box<dyn Fn() -> Result<(Routes, Option<Auth>), String> + Send + Sync>;
+
 /// The receiver's settings.
 pub struct Settings {
+    /// The routes at start (a reload replaces them).
     pub routes: Arc<Routes>,
+    /// The senders' credential at start (a reload replaces it with the new file's).
     pub auth: Option<Auth>,
+    /// How `POST /-/reload` and SIGHUP read the routes again (none: reloading is refused).
+    pub reloader: Option<Reloader>,
     /// The address it listens on (for the `Host` check).
     pub listen: SocketAddr,
     pub dry_run: bool,
@@ -171,24 +180,68 @@ pub struct Settings {
     pub plugins: Vec<String>,
 }
 
+/// What a reload replaces.
+pub struct Live {
+    pub routes: Arc<Routes>,
+    pub auth: Option<Auth>,
+}
+
 /// The receiver's shared state.
 pub struct Server {
     settings: Settings,
+    live: RwLock<Arc<Live>>,
     applier: Arc<dyn Applier>,
     locks: KeyLocks,
     in_flight: InFlight,
     stopping: AtomicBool,
+    metrics: Metrics,
+    /// One reload at a time.
+    reloading: Mutex<()>,
 }
 
 impl Server {
     pub fn new(settings: Settings, applier: Arc<dyn Applier>) -> Arc<Self> {
+        let live = Live { routes: settings.routes.clone(), auth: settings.auth.clone() };
         Arc::new(Self {
             settings,
+            live: RwLock::new(Arc::new(live)),
             applier,
             locks: KeyLocks::default(),
             in_flight: InFlight::default(),
             stopping: AtomicBool::new(false),
+            metrics: Metrics::new(),
+            reloading: Mutex::new(()),
         })
+    }
+
+    /// The routes and auth in force.
+    pub fn live(&self) -> Arc<Live> {
+        self.live.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads the routes file again (`why`: `SIGHUP`, `POST /-/reload`). A file that cannot
+    /// be used leaves the routes in force as they were; the error says why, line:col.
+    pub fn reload(&self, why: &str) -> Result<usize, String> {
+        let Some(reloader) = &self.settings.reloader else {
+            return Err("this server cannot reload its routes".into());
+        };
+        let _one = self.reloading.lock().unwrap_or_else(|e| e.into_inner());
+        match reloader() {
+            Ok((routes, auth)) => {
+                let rules = routes.rules.len();
+                let path = routes.path.display().to_string();
+                *self.live.write().unwrap_or_else(|e| e.into_inner()) =
+                    Arc::new(Live { routes: Arc::new(routes), auth });
+                self.metrics.reloaded(true);
+                tracing::info!("reloaded {path} ({why}): {rules} rule(s)");
+                Ok(rules)
+            }
+            Err(err) => {
+                self.metrics.reloaded(false);
+                tracing::warn!("reload ({why}) refused, the routes in force stay: {err}");
+                Err(err)
+            }
+        }
     }
 
     /// The routes of the receiver.
@@ -205,6 +258,18 @@ impl Server {
             .route("/generic", post(source(Endpoint::Generic)))
             .route("/healthz", get(|| async { (StatusCode::OK, "ok\n") }))
             .route("/readyz", get(|State(server): State<Arc<Server>>| async move { server.ready() }))
+            .route(
+                "/metrics",
+                get(|State(server): State<Arc<Server>>, headers: HeaderMap| async move {
+                    server.metrics_answer(&headers)
+                }),
+            )
+            .route(
+                "/-/reload",
+                post(|State(server): State<Arc<Server>>, headers: HeaderMap| async move {
+                    server.reload_answer(&headers)
+                }),
+            )
             .fallback(|| async { answer(StatusCode::NOT_FOUND, json!({"error": "no such endpoint"})) })
             .with_state(self.clone())
     }
@@ -233,7 +298,7 @@ impl Server {
         let body = json!({
             "ready": !self.stopping.load(Ordering::SeqCst),
             "plugins": self.settings.plugins,
-            "rules": self.settings.routes.rules.len(),
+            "rules": self.live().routes.rules.len(),
             "dry_run": self.settings.dry_run,
         });
         let status = if self.stopping.load(Ordering::SeqCst) {
@@ -254,15 +319,13 @@ impl Server {
         is_loopback_authority(host)
     }
 
-    async fn receive(self: Arc<Self>, endpoint: Endpoint, headers: HeaderMap, body: Body) -> Response {
-        let started = Instant::now();
-        match &self.settings.auth {
-            None if !self.host_allowed(&headers) => {
-                return answer(
-                    StatusCode::FORBIDDEN,
-                    json!({"error": "the Host header names neither this server nor a loopback name (set up [auth] to accept other names)"}),
-                );
-            }
+    /// The `Host` check (without auth) or the auth check: the refusal, if any.
+    fn gate(&self, live: &Live, headers: &HeaderMap) -> Option<Response> {
+        match &live.auth {
+            None if !self.host_allowed(headers) => Some(answer(
+                StatusCode::FORBIDDEN,
+                json!({"error": "the Host header names neither this server nor a loopback name (set up [auth] to accept other names)"}),
+            )),
             Some(auth) if !auth.accepts(headers.get(header::AUTHORIZATION)) => {
                 let scheme = match auth {
                     Auth::Bearer(_) => "Bearer",
@@ -271,9 +334,52 @@ impl Server {
                 let mut response =
                     answer(StatusCode::UNAUTHORIZED, json!({"error": "missing or wrong credentials"}));
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(scheme));
-                return response;
+                Some(response)
             }
-            _ => {}
+            _ => None,
+        }
+    }
+
+    fn metrics_answer(&self, headers: &HeaderMap) -> Response {
+        let live = self.live();
+        // `[metrics] auth = false` opens the metrics to anyone who reaches serve; without
+        // `[auth]` the `Host` check applies all the same.
+        if (live.routes.metrics_auth || live.auth.is_none())
+            && let Some(refused) = self.gate(&live, headers)
+        {
+            return refused;
+        }
+        (StatusCode::OK, [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], self.metrics.encode())
+            .into_response()
+    }
+
+    fn reload_answer(&self, headers: &HeaderMap) -> Response {
+        if let Some(refused) = self.gate(&self.live(), headers) {
+            return refused;
+        }
+        match self.reload("POST /-/reload") {
+            Ok(rules) => answer(StatusCode::OK, json!({"reloaded": true, "rules": rules})),
+            Err(err) => answer(StatusCode::BAD_REQUEST, json!({"reloaded": false, "error": err})),
+        }
+    }
+
+    async fn receive(self: Arc<Self>, endpoint: Endpoint, headers: HeaderMap, body: Body) -> Response {
+        let metrics_server = self.clone();
+        let response = self.receive_counted(endpoint, headers, body).await;
+        metrics_server.metrics.received(endpoint_path(endpoint), response.status().as_u16());
+        response
+    }
+
+    async fn receive_counted(
+        self: Arc<Self>,
+        endpoint: Endpoint,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Response {
+        let started = Instant::now();
+        let live = self.live();
+        if let Some(refused) = self.gate(&live, &headers) {
+            return refused;
         }
         if !is_json(&headers) {
             return answer(
@@ -299,18 +405,22 @@ impl Server {
                 return answer(StatusCode::BAD_REQUEST, json!({"error": err.0}));
             }
         };
-        let plan = plan::plan(&notification, &self.settings.routes);
+        let plan = plan::plan(&notification, &live.routes);
         for note in &plan.notes {
             tracing::info!("{}: {note}", notification.group_key);
         }
-        let deadline = self.settings.routes.deadline(endpoint);
+        self.metrics.skipped_by_plan(plan.skipped.len());
+        let deadline = live.routes.deadline(endpoint);
         let guard = self.in_flight.enter();
+        self.metrics.in_flight(1);
+        let gauge = InFlightGauge(self.clone());
         let server = self.clone();
         let group_key = notification.group_key.clone();
         let source = notification.source.as_str();
         let truncated = notification.truncated_alerts;
         let work = tokio::spawn(async move {
             let _guard = guard;
+            let _gauge = gauge;
             let mut handles = Vec::new();
             for call in plan.calls {
                 let server = server.clone();
@@ -321,6 +431,13 @@ impl Server {
                     let result = server.applier.apply(call.clone(), server.settings.dry_run).await;
                     drop(_held);
                     server.locks.release(&call.key, lock);
+                    let took = call_started.elapsed();
+                    match &result {
+                        Ok(a) => {
+                            server.metrics.applied(&a.action, &call.namespace, took, a.reason.as_deref())
+                        }
+                        Err(_) => server.metrics.applied("failed", &call.namespace, took, None),
+                    }
                     (call, result, call_started.elapsed())
                 }));
             }
@@ -541,6 +658,15 @@ impl KeyLocks {
         if Arc::strong_count(&lock) == 2 {
             map.remove(key);
         }
+    }
+}
+
+/// Takes one off the in-flight gauge when the work of a notification ends.
+struct InFlightGauge(Arc<Server>);
+
+impl Drop for InFlightGauge {
+    fn drop(&mut self) {
+        self.0.metrics.in_flight(-1);
     }
 }
 

@@ -31,6 +31,7 @@ mod plugins_cmd;
 mod sandbox_cmd;
 mod secrets;
 mod serve_check;
+mod serve_ops;
 mod serve_receiver;
 mod statuspage_faults;
 mod statuspage_more;

@@ -16,14 +16,14 @@ use crate::serve_check::{ROUTES, fixture};
 use crate::statuspage_parity::{all_incidents, api_url, sandbox_with};
 
 /// A running `statusctl serve`, stopped (SIGTERM) when dropped.
-struct Serve {
+pub(crate) struct Serve {
     child: Option<Child>,
-    addr: SocketAddr,
-    log: std::path::PathBuf,
+    pub addr: SocketAddr,
+    pub log: std::path::PathBuf,
 }
 
 impl Serve {
-    fn start(w: &World, routes: &str, extra: &[&str]) -> Serve {
+    pub fn start(w: &World, routes: &str, extra: &[&str]) -> Serve {
         let path = w.write("routes.toml", routes).display().to_string();
         let log = w.path("decisions.jsonl");
         let log_arg = log.display().to_string();
@@ -54,18 +54,37 @@ impl Serve {
     }
 
     /// Sends SIGTERM and waits: the exit code.
-    fn stop(mut self) -> i32 {
+    pub fn stop(mut self) -> i32 {
         let mut child = self.child.take().unwrap();
         terminate(&child);
         child.wait().unwrap().code().unwrap_or(-1)
     }
 
-    fn decisions(&self) -> Vec<Value> {
+    /// Sends a signal (`HUP`, `TERM`) to serve.
+    pub fn signal(&self, name: &str) {
+        let id = self.child.as_ref().unwrap().id().to_string();
+        let _ = std::process::Command::new("kill").arg(format!("-{name}")).arg(id).status();
+    }
+
+    /// Sends SIGTERM and waits: the exit code and what serve wrote on stderr.
+    pub fn stop_with_stderr(mut self) -> (i32, String) {
+        let mut child = self.child.take().unwrap();
+        terminate(&child);
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        (child.wait().unwrap().code().unwrap_or(-1), err)
+    }
+
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        send(self.addr, "GET", path, headers, "")
+    }
+
+    pub fn decisions(&self) -> Vec<Value> {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         text.lines().map(|l| serde_json::from_str(l).expect("a JSON decision line")).collect()
     }
 
-    fn post(&self, path: &str, body: &str) -> Answer {
+    pub fn post(&self, path: &str, body: &str) -> Answer {
         send(self.addr, "POST", path, &[("Content-Type", "application/json")], body)
     }
 }
@@ -79,21 +98,21 @@ impl Drop for Serve {
     }
 }
 
-fn terminate(child: &Child) {
+pub(crate) fn terminate(child: &Child) {
     let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
 }
 
-struct Answer {
-    status: u16,
-    head: String,
-    body: String,
+pub(crate) struct Answer {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
-    fn header(&self, name: &str) -> Option<String> {
+    pub fn header(&self, name: &str) -> Option<String> {
         let name = format!("{}:", name.to_ascii_lowercase());
         self.head
             .lines()
@@ -103,7 +122,13 @@ impl Answer {
 
 /// One request written by hand: the `Host` is the address unless `headers` names one; a
 /// `Content-Length` header in `headers` replaces the body's.
-fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+pub(crate) fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
@@ -128,22 +153,22 @@ fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], bo
     Answer { status, head: head.to_string(), body: body.to_string() }
 }
 
-fn sandbox() -> BackgroundSandbox {
+pub(crate) fn sandbox() -> BackgroundSandbox {
     sandbox_with(StatuspageOptions { rate_limit: RateLimitMode::Off, ..StatuspageOptions::default() })
 }
 
-fn world(server: &BackgroundSandbox) -> World {
+pub(crate) fn world(server: &BackgroundSandbox) -> World {
     World::with(&["statuspage"])
         .env("STATUSPAGE_API_URL", &api_url(server))
         .env("STATUSPAGE_TOKEN", DEMO_TOKEN)
         .env("STATUSPAGE_PAGE_ID", DEMO_PAGE_ID)
 }
 
-fn read(name: &str) -> String {
+pub(crate) fn read(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap()
 }
 
-fn owned(server: &BackgroundSandbox) -> Vec<Value> {
+pub(crate) fn owned(server: &BackgroundSandbox) -> Vec<Value> {
     all_incidents(server).into_iter().filter(|i| i.pointer("/metadata/statusctl/key").is_some()).collect()
 }
 
