@@ -307,6 +307,9 @@ fn common_args(rule: &Rule, args: &mut Map<String, Value>) {
         args.insert("reopen_within".into(), json!(reopen.as_secs()));
     }
     args.insert("during_maintenance".into(), json!(rule.during_maintenance.as_str()));
+    for (id, value) in &rule.extra_args {
+        args.insert(id.clone(), value.clone());
+    }
 }
 
 #[cfg(test)]

@@ -179,7 +179,24 @@ pub struct Rule {
     pub mode: Mode,
     pub during_maintenance: DuringMaintenance,
     pub reopen_within: Option<Duration>,
+    /// Further arguments of the namespace's `apply_incident`, by id, passed as given
+    /// (`extra_args = { race_settle_ms = 200 }`); checked against the plugin at start.
+    pub extra_args: BTreeMap<String, serde_json::Value>,
 }
+
+/// The arguments serve sets itself: a rule's `extra_args` may not name them.
+pub const PLANNED_ARGS: [&str; 10] = [
+    "key",
+    "state",
+    "set",
+    "title",
+    "message",
+    "impact",
+    "started_at",
+    "no_notify",
+    "reopen_within",
+    "during_maintenance",
+];
 
 impl Rule {
     /// Whether the rule takes `alert`.
@@ -292,6 +309,14 @@ impl Routes {
             match offers(&rule.namespace) {
                 Err(why) => errors.push(format!("{}: rule `{}`: {why}", rule.at, rule.name)),
                 Ok(args) => {
+                    for id in rule.extra_args.keys() {
+                        if !args.iter().any(|a| a == id) {
+                            errors.push(format!(
+                                "{}: rule `{}`: extra_args: `{}:apply_incident` takes no argument `{id}`",
+                                rule.at, rule.name, rule.namespace
+                            ));
+                        }
+                    }
                     if !rule.impact.is_empty() && !args.iter().any(|a| a == "impact") {
                         errors.push(format!(
                             "{}: rule `{}`: `{}` has no impact: remove `impact`",
@@ -488,6 +513,8 @@ struct RuleIn {
     during_maintenance: DuringMaintenance,
     #[serde(default)]
     reopen_within: Option<Spanned<DurationIn>>,
+    #[serde(default)]
+    extra_args: Option<Spanned<BTreeMap<String, toml::Value>>>,
 }
 
 impl RuleIn {
@@ -589,6 +616,35 @@ impl RuleIn {
                 }
             },
         };
+        let mut extra_args = BTreeMap::new();
+        if let Some(extra) = self.extra_args {
+            let where_ = at(extra.span());
+            for (id, value) in extra.into_inner() {
+                let id = id.replace('-', "_");
+                if PLANNED_ARGS.contains(&id.as_str()) {
+                    errors.push(format!(
+                        "{where_}: extra_args: `{id}` is set by serve itself (use the rule's fields)"
+                    ));
+                    continue;
+                }
+                let value = match value {
+                    toml::Value::String(_)
+                    | toml::Value::Integer(_)
+                    | toml::Value::Boolean(_)
+                    | toml::Value::Float(_) => serde_json::to_value(&value).unwrap_or_default(),
+                    toml::Value::Array(items) if items.iter().all(|i| i.is_str()) => {
+                        serde_json::to_value(&items).unwrap_or_default()
+                    }
+                    _ => {
+                        errors.push(format!(
+                            "{where_}: extra_args: `{id}` must be a text, number, boolean or list of texts"
+                        ));
+                        continue;
+                    }
+                };
+                extra_args.insert(id, value);
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -608,6 +664,7 @@ impl RuleIn {
             mode: self.mode,
             during_maintenance: self.during_maintenance,
             reopen_within,
+            extra_args,
         })
     }
 }
@@ -705,6 +762,23 @@ namespace = "nobl9"
             let err = parse(text).unwrap_err();
             assert!(err.contains(want), "{text:?}: {err}");
         }
+    }
+
+    #[test]
+    fn extra_args_pass_through_and_are_checked() {
+        let rule = "[[rule]]\nname = \"a\"\nnamespace = \"statuspage\"\n";
+        let routes =
+            parse(&format!("{rule}extra_args = {{ race_settle_ms = 200, race-x = \"y\" }}\n")).unwrap();
+        let extra = &routes.rules[0].extra_args;
+        assert_eq!(extra["race_settle_ms"], serde_json::json!(200));
+        assert_eq!(extra["race_x"], serde_json::json!("y"));
+        let only_settle = |_: &str| Ok(vec!["key".to_string(), "race_settle_ms".to_string()]);
+        let err = routes.check_targets(&only_settle).unwrap_err().0;
+        assert!(err.contains("takes no argument `race_x`"), "{err}");
+        let err = parse(&format!("{rule}extra_args = {{ key = \"k\" }}\n")).unwrap_err();
+        assert!(err.contains("routes.toml:4:14: extra_args: `key` is set by serve itself"), "{err}");
+        let err = parse(&format!("{rule}extra_args = {{ t = {{ a = 1 }} }}\n")).unwrap_err();
+        assert!(err.contains("must be a text"), "{err}");
     }
 
     #[test]

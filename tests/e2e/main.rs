@@ -32,6 +32,7 @@ mod sandbox_cmd;
 mod secrets;
 mod serve_check;
 mod serve_ops;
+mod serve_paths;
 mod serve_receiver;
 mod statuspage_faults;
 mod statuspage_more;

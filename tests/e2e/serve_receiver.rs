@@ -24,8 +24,13 @@ pub(crate) struct Serve {
 
 impl Serve {
     pub fn start(w: &World, routes: &str, extra: &[&str]) -> Serve {
-        let path = w.write("routes.toml", routes).display().to_string();
-        let log = w.path("decisions.jsonl");
+        Self::start_named(w, "", routes, extra)
+    }
+
+    /// Another serve in the same world: its routes file and decision log carry `name`.
+    pub fn start_named(w: &World, name: &str, routes: &str, extra: &[&str]) -> Serve {
+        let path = w.write(&format!("routes{name}.toml"), routes).display().to_string();
+        let log = w.path(&format!("decisions{name}.jsonl"));
         let log_arg = log.display().to_string();
         let mut args = vec!["--max-wait", "2"];
         args.extend_from_slice(extra);
