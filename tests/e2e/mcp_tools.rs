@@ -136,3 +136,30 @@ fn list_prints_the_tools_for_humans() {
     w.run(&["mcp", "--allow-writes", "a b"]).code(2).stderr_has("is not a namespace");
     w.run(&["mcp", "--max-calls", "statuspage:x=5"]).code(2).stderr_has("PATTERN=N/hour");
 }
+
+/// The `clash` test plugin (namespace `testkit_echo`) has a command `args` whose tool name is
+/// testkit's `echo_args` one, and one whose tool name is over 64 characters: all three are
+/// reported at start and left out; the rest of both plugins is served.
+#[test]
+fn colliding_and_too_long_tool_names_are_reported_at_start_and_left_out() {
+    let w = World::with(&["testkit", "clash"]);
+    let long = "testkit_echo_a_command_whose_tool_name_is_longer_than_sixty_four_characters";
+    for mode in MODES {
+        let s = session(&w, mode, &[], &["--allow-writes", "testkit"], json!([list()]));
+        let listed = names(&s.result(0)["tools"]);
+        for served in ["testkit_echo_ok", "testkit_echo_print", "testkit_secret"] {
+            assert!(listed.contains(&served.to_string()), "{served}: {listed:?}");
+        }
+        assert!(!listed.iter().any(|n| n == "testkit_echo_args" || n.len() > 64), "{listed:?}");
+        for reported in [
+            "mcp: testkit_echo:args is not served: its tool name `testkit_echo_args` is also the name of testkit:echo_args",
+            "mcp: testkit:echo_args is not served: its tool name `testkit_echo_args` is also the name of testkit_echo:args",
+            &format!("is not served: its tool name `{long}` is longer than 64 characters"),
+        ] {
+            assert!(s.stderr.contains(reported), "{reported}:\n{}", s.stderr);
+        }
+    }
+    w.run(&["mcp", "--list"]).ok().stdout_has(
+        "testkit_echo:args: its tool name `testkit_echo_args` is also the name of testkit:echo_args",
+    );
+}
