@@ -17,7 +17,8 @@ use statusctl_host::{
     Progress,
 };
 use statusctl_mcp::{
-    AuditLog, Backend, BoxFuture, CallError, CallOptions, Catalog, Policy, Produced, Server, Wait,
+    AuditLog, Backend, BoxFuture, CallError, CallOptions, Catalog, Policy, Produced, ProtocolStdout, Server,
+    Wait,
 };
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -82,11 +83,19 @@ fn strings(m: &ArgMatches, id: &str) -> Vec<String> {
 fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let policy = Policy::new(&strings(m, "allow_writes"), &strings(m, "tools"), &strings(m, "max_calls"))
         .map_err(|e| HostError::Usage(e.to_string()))?;
+    // stdout carries protocol frames only: it is claimed before the plugins are loaded
+    // again and called, and fd 1 then points at stderr, so a plugin printing to stdout cannot
+    // corrupt the stream (`--list` prints for humans).
+    let stdout = if m.get_flag("list") {
+        None
+    } else {
+        Some(ProtocolStdout::claim().map_err(|e| HostError::Internal(format!("cannot claim stdout: {e}")))?)
+    };
     let engine = engine(cx, m.get_one::<PathBuf>("env_file"))?;
     let catalog = Catalog::build(engine.commands(), &policy);
-    if m.get_flag("list") {
+    let Some(stdout) = stdout else {
         return Ok(list(&catalog));
-    }
+    };
     let audit = match m.get_one::<PathBuf>("audit_log") {
         Some(path) => AuditLog::file(path).map_err(|e| HostError::io(path, e))?,
         None => AuditLog::stderr(),
@@ -115,7 +124,7 @@ fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
             catalog.skipped.len()
         );
         let server = Arc::new(Server::new(catalog, policy, Arc::new(backend), audit));
-        runtime.block_on(statusctl_mcp::serve_stdio(server, env!("CARGO_PKG_VERSION")))
+        runtime.block_on(statusctl_mcp::serve_stdio(server, env!("CARGO_PKG_VERSION"), stdout))
     })
     .map_err(HostError::Failed)?;
     Ok(Output { data: Value::Null, text: Some(String::new()) })

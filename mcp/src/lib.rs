@@ -13,6 +13,7 @@ mod catalog;
 mod policy;
 mod protocol;
 mod schema;
+mod stdio;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -28,6 +29,7 @@ pub use call::Server;
 pub use catalog::{Catalog, Skipped, ToolDef};
 pub use policy::{CallCap, Pattern, Policy, PolicyError};
 pub use protocol::{SERVER_NAME, serve_stdio};
+pub use stdio::ProtocolStdout;
 
 /// A boxed future, for [`Backend::invoke`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

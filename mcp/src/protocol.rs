@@ -23,6 +23,7 @@ use statusctl_plugin_api::Effect;
 use crate::Wait;
 use crate::call::{CallContext, Server};
 use crate::catalog::ToolDef;
+use crate::stdio::ProtocolStdout;
 
 /// The name the server gives in `serverInfo`.
 pub const SERVER_NAME: &str = "statusctl";
@@ -34,10 +35,12 @@ struct Handler {
 }
 
 /// Serves `server` on stdin/stdout until the client closes stdin (or goes away).
-pub async fn serve_stdio(server: Arc<Server>, version: &str) -> Result<(), String> {
+/// `stdout` is the real stdout, claimed at start (everything else that prints to stdout
+/// goes to stderr).
+pub async fn serve_stdio(server: Arc<Server>, version: &str, stdout: ProtocolStdout) -> Result<(), String> {
     let tools = server.catalog().tools.iter().map(tool).collect();
     let handler = Handler { server, tools, version: version.to_string() };
-    let running = match handler.serve(rmcp::transport::stdio_pipes()).await {
+    let running = match handler.serve(stdout.transport()).await {
         Ok(running) => running,
         // The client went away before the first message: nothing to serve.
         Err(err) if is_closed(&err.to_string()) => return Ok(()),

@@ -157,3 +157,43 @@ fn initialize_is_answered_soon_after_start() {
     eprintln!("initialize answered in {best:?} (best of 3), server/discover in {discover:?} (debug build)");
     assert!(best < Duration::from_millis(1000), "{best:?}");
 }
+
+/// A plugin printing to stdout (the `clash` test plugin's `print`: a line, a partial line,
+/// and a fake JSON-RPC frame) does not reach the protocol channel: fd 1 points at stderr
+/// while the server writes frames to its own copy of the real stdout.
+#[test]
+fn a_plugin_printing_to_stdout_does_not_corrupt_the_stream() {
+    let w = World::with(&["clash"]);
+    let mut raw = Raw::start(&w, &[]);
+    raw.initialize();
+    for id in [1, 2] {
+        raw.send(&json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": "testkit_echo_print", "arguments": {"text": format!("stray {id}")}}}));
+        let reply = raw.read();
+        assert_eq!(reply["id"], json!(id), "{reply}");
+        assert_eq!(reply["result"]["structuredContent"]["printed"], json!(format!("stray {id}")), "{reply}");
+    }
+    raw.send(&json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "testkit_echo_ok", "arguments": {}}}));
+    assert_eq!(raw.read()["id"], json!(3));
+    let (status, rest, stderr) = raw.close(Duration::from_secs(5));
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(rest, "", "nothing else on stdout");
+    for printed in ["stray 1 (println)", "stray 2 (no newline)", "\"id\":999"] {
+        assert!(stderr.contains(printed), "{printed} went to stderr:\n{stderr}");
+    }
+    // The reference client, in both eras, reads every frame.
+    for mode in MODES {
+        let s = session(
+            &w,
+            mode,
+            &[],
+            &[],
+            json!([call("testkit_echo_print", json!({})), call("testkit_echo_ok", json!({})), list()]),
+        );
+        assert_eq!(s.result(0)["is_error"], json!(false), "{}", s.result(0));
+        assert_eq!(s.result(1)["structured"], json!({"ok": true}), "{}", s.result(1));
+        assert!(s.result(2)["tools"].as_array().is_some_and(|t| t.len() == 3), "{}", s.result(2));
+        assert!(s.stderr.contains("printed by a plugin (println)"), "{}", s.stderr);
+    }
+}
