@@ -198,3 +198,57 @@ fn a_plugin_panic_is_a_tool_error_and_the_server_stays_up() {
     let echoed = success(s.result(2));
     assert!(echoed.to_string().contains("third party"), "{echoed}");
 }
+
+/// A create cancelled by the client while its POST is in flight (the sandbox holds it 15 s):
+/// the call stops at once, as the protocol says no answer follows a cancellation, the
+/// server keeps serving, the audit line says the outcome is unknown with the request id the
+/// POST carried, and the create is not sent again.
+#[test]
+fn a_write_cancelled_in_flight_is_audited_as_unknown_with_its_request_id() {
+    use statusctl_sandbox::{Fault, FaultAction, FaultMatch};
+    use std::time::{Duration, Instant};
+    let server = sandbox();
+    let w = world(&server);
+    let incidents = format!("/v1/pages/{DEMO_PAGE_ID}/incidents");
+    for mode in MODES {
+        server.control().clear_requests();
+        server.control().add_fault(
+            Fault::new(FaultMatch::any().method("POST").path(&incidents), FaultAction::delay(15_000))
+                .times(1),
+        );
+        let audit = w.path(&format!("audit-{mode}.jsonl"));
+        let mut create = call("statuspage_create_incident", json!({"title": format!("Lost {mode}")}));
+        create["cancel_after"] = json!(1.5);
+        let started = Instant::now();
+        let s = session(
+            &w,
+            mode,
+            &[],
+            &["--allow-writes", "statuspage", "--audit-log", audit.to_str().unwrap()],
+            json!([create, call("statuspage_list_components", json!({}))]),
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "{mode}: the call waited for the held POST");
+        assert_eq!(s.result(0)["cancelled"], json!(true), "{}", s.result(0));
+        success(s.result(1));
+        let lines: Vec<Value> = std::fs::read_to_string(&audit)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let line = lines.iter().find(|l| l["tool"] == "statuspage_create_incident").expect("audit line");
+        assert_eq!(
+            (line["outcome"].as_str(), line["kind"].as_str()),
+            (Some("cancelled"), Some("interrupted"))
+        );
+        let message = line["message"].as_str().unwrap();
+        assert!(message.contains("the outcome of POST") && message.contains("is unknown"), "{line}");
+        let id = line["provider_request_id"].as_str().expect("the request id").to_string();
+        assert!(message.contains(&format!("request id {id}")), "{line}");
+        // The POST arrived once, carrying that request id; nothing was sent after it.
+        std::thread::sleep(Duration::from_millis(300));
+        let posts: Vec<_> = sent(&server).into_iter().filter(|r| r.method == "POST").collect();
+        assert_eq!(posts.len(), 1, "{:?}", changes(&server));
+        assert!(posts[0].body.contains(&id), "the POST carries {id}: {}", posts[0].body);
+        server.control().clear_faults();
+    }
+}
