@@ -48,6 +48,12 @@ pub fn builtin() -> Builtin {
                 .help("A webhook body to plan for"),
         )
         .arg(
+            Arg::new("online")
+                .long("online")
+                .action(ArgAction::SetTrue)
+                .help("Also check component names against the provider (read-only: NS:list_components)"),
+        )
+        .arg(
             Arg::new("source")
                 .long("source")
                 .value_name("SOURCE")
@@ -205,7 +211,8 @@ impl Drop for EnvDir {
 fn check(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let routes_path = m.get_one::<PathBuf>("routes").expect("required");
     let env_dir = EnvDir::new(None)?;
-    let (routes, _engine) = prepare(routes_path, cx, &env_dir.0)?;
+    let (routes, engine) = prepare(routes_path, cx, &env_dir.0)?;
+    let mut planned_calls: Vec<Call> = Vec::new();
     let mut data = json!({
         "routes": routes_path.display().to_string(),
         "rules": routes.rules.iter().map(|r| json!({"name": r.name, "namespace": r.namespace, "profile": r.profile})).collect::<Vec<_>>(),
@@ -249,8 +256,124 @@ fn check(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         );
         data["skipped"] = serde_json::to_value(&planned.skipped).unwrap_or_default();
         data["notes"] = json!(planned.notes);
+        planned_calls = planned.calls;
+    }
+    if m.get_flag("online") {
+        let checked = check_online(&routes, &planned_calls, &engine, cx)?;
+        for (target, count) in &checked {
+            text.push_str(&format!("online: {target}: {count} component name(s) found on the provider\n"));
+        }
+        data["online"] =
+            json!(checked.iter().map(|(t, n)| json!({"target": t, "components": n})).collect::<Vec<_>>());
     }
     Ok(Output::data(data).with_text(text))
+}
+
+/// `serve check --online`: the component names the rules name (static ones) and the
+/// payload's calls set, against each (namespace, profile)'s `list_components` (a read).
+/// Unknown names are a configuration error (exit 4), one line per name and rule.
+fn check_online(
+    routes: &Routes,
+    calls: &[Call],
+    engine: &statusctl_host::Engine,
+    cx: &Context<'_>,
+) -> Result<Vec<(String, usize)>, HostError> {
+    use std::collections::{BTreeMap, BTreeSet};
+    // (namespace, profile) → component name → the rules naming it (their place in the file).
+    let mut wanted: BTreeMap<(String, Option<String>), BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let profile_of = |p: &Option<String>| p.clone().or_else(|| cx.globals.profile.clone());
+    for rule in &routes.rules {
+        for c in rule.components.iter().filter(|c| !c.contains("{{") && !c.contains("{%")) {
+            wanted
+                .entry((rule.namespace.clone(), profile_of(&rule.profile)))
+                .or_default()
+                .entry(c.clone())
+                .or_default()
+                .insert(format!("{}: rule `{}`", rule.at, rule.name));
+        }
+    }
+    for call in calls {
+        let at = routes
+            .rules
+            .iter()
+            .find(|r| r.name == call.rule)
+            .map_or(String::new(), |r| format!("{}: rule `{}`", r.at, r.name));
+        for set in call.args.get("set").and_then(|v| v.as_array()).into_iter().flatten() {
+            if let Some((name, _)) = set.as_str().and_then(|s| s.rsplit_once('=')) {
+                wanted
+                    .entry((call.namespace.clone(), profile_of(&call.profile)))
+                    .or_default()
+                    .entry(name.to_string())
+                    .or_default()
+                    .insert(format!("{at} (payload)"));
+            }
+        }
+    }
+    let runtime = statusctl_host::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| HostError::Internal(format!("cannot start the async runtime: {e}")))?;
+    let mut checked = Vec::new();
+    let mut problems = Vec::new();
+    for ((namespace, profile), names) in wanted {
+        let target = match &profile {
+            Some(p) => format!("{namespace} (profile {p})"),
+            None => namespace.clone(),
+        };
+        let reads = engine.manifests().find(|m| m.namespace == namespace).is_some_and(|m| {
+            m.commands
+                .iter()
+                .any(|c| c.name == "list_components" && c.effect == Some(statusctl_plugin_api::Effect::Reads))
+        });
+        if !reads {
+            return Err(HostError::Config(format!(
+                "--online: `{namespace}` has no read-only list_components command to check names with"
+            )));
+        }
+        let options = InvokeOptions {
+            profile: profile.clone(),
+            max_wait: cx.globals.max_wait,
+            allow_http: cx.globals.allow_http,
+            format: "json".into(),
+            ..InvokeOptions::default()
+        };
+        let invoked = runtime.block_on(engine.invoke(
+            &format!("{namespace}:list_components"),
+            serde_json::Map::new(),
+            options,
+        ))?;
+        let Invoked::Output(out) = invoked else {
+            return Err(HostError::Internal(format!(
+                "{namespace}:list_components wrote nothing, yet planned writes"
+            )));
+        };
+        let mut known = BTreeSet::new();
+        component_names(&out.data, &mut known);
+        for (name, rules) in &names {
+            if !known.contains(name) {
+                for at in rules {
+                    problems.push(format!("{at}: component `{name}` is not on {target}"));
+                }
+            }
+        }
+        checked.push((target, known.len()));
+    }
+    if problems.is_empty() { Ok(checked) } else { Err(HostError::Config(problems.join("\n"))) }
+}
+
+/// Every `name` of an object that has a `status` too (a component or group), at any depth.
+fn component_names(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Array(items) => items.iter().for_each(|v| component_names(v, out)),
+        serde_json::Value::Object(map) => {
+            if let (Some(name), true) = (map.get("name").and_then(|n| n.as_str()), map.contains_key("status"))
+            {
+                out.insert(name.to_string());
+            }
+            map.values().for_each(|v| component_names(v, out));
+        }
+        _ => {}
+    }
 }
 
 fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {

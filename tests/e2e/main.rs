@@ -31,6 +31,7 @@ mod plugins_cmd;
 mod sandbox_cmd;
 mod secrets;
 mod serve_check;
+mod serve_online;
 mod serve_ops;
 mod serve_paths;
 mod serve_receiver;
