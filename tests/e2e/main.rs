@@ -30,6 +30,7 @@ mod output;
 mod plugins_cmd;
 mod sandbox_cmd;
 mod secrets;
+mod serve_alertmanager;
 mod serve_check;
 mod serve_online;
 mod serve_ops;
