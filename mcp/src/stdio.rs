@@ -58,16 +58,23 @@ impl ProtocolStdout {
             #[cfg(target_os = "linux")]
             {
                 use std::os::fd::AsRawFd;
-                let fd = self.fd.as_raw_fd();
                 let reader = reopen(libc::STDIN_FILENO, false)
-                    .and_then(|fd| tokio::net::unix::pipe::Receiver::from_owned_fd(fd).ok());
+                    .and_then(|fd| tokio::net::unix::pipe::Receiver::from_owned_fd(fd).ok())
+                    .map(|r| Reader(Box::new(r)));
+                let writer = reopen(self.fd.as_raw_fd(), true)
+                    .and_then(|fd| tokio::net::unix::pipe::Sender::from_owned_fd(fd).ok())
+                    .map(|w| Writer(Box::new(w)));
+                tracing::debug!(
+                    "mcp: stdin {}, stdout {}",
+                    if reader.is_some() { "a non-blocking pipe" } else { "blocking" },
+                    if writer.is_some() { "a non-blocking pipe" } else { "written in place" }
+                );
+                let reader = reader.unwrap_or_else(|| Reader(Box::new(tokio::io::stdin())));
                 let writer =
-                    reopen(fd, true).and_then(|fd| tokio::net::unix::pipe::Sender::from_owned_fd(fd).ok());
-                if let (Some(reader), Some(writer)) = (reader, writer) {
-                    tracing::debug!("mcp: stdio over non-blocking pipes");
-                    return (Reader(Box::new(reader)), Writer(Box::new(writer)));
-                }
+                    writer.unwrap_or_else(|| Writer(Box::new(InPlace(std::fs::File::from(self.fd)))));
+                (reader, writer)
             }
+            #[cfg(not(target_os = "linux"))]
             (Reader(Box::new(tokio::io::stdin())), Writer(Box::new(InPlace(std::fs::File::from(self.fd)))))
         }
         #[cfg(not(unix))]
