@@ -447,7 +447,39 @@ fn quiet(server: &BackgroundSandbox, limit: Duration) -> Vec<Value> {
     }
 }
 
+/// Two clustered peers (`--cluster.peer`, a short `--cluster.peer-timeout`) on loopback, both
+/// notifying serve, once each sees the cluster ready with both members.
+fn ha_pair(w: &World, serve: &Serve, config: &Path) -> [Alertmanager; 2] {
+    let (q1, q2) = (free_cluster_port(), free_cluster_port());
+    let a = Alertmanager::start(w, "am1", config, Cluster::On { port: q1, peers: vec![] });
+    let b = Alertmanager::start(w, "am2", config, Cluster::On { port: q2, peers: vec![q1] });
+    let started = Instant::now();
+    loop {
+        let (sa, sb) = (a.cluster(), b.cluster());
+        if sa == ("ready".to_string(), 2) && sb == ("ready".to_string(), 2) {
+            return [a, b];
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the pair did not form a cluster: {sa:?} {sb:?}\n{}",
+            serve.context(&[&a, &b])
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 const STEP: Duration = Duration::from_secs(15);
+
+/// How soon after the provider recovers serve must catch up: a few group intervals and
+/// Alertmanager's backoff (single-peer runs take 1–3 s).
+const RECOVERY: Duration = Duration::from_secs(20);
+
+/// What the HA outage test has shown (see its failure): the statuspage plugin's rate budget
+/// spent on failed deliveries, and every redelivery queued behind the key's lock.
+const BACKLOG: &str = "\n(known bug: every delivery queues its own apply behind the key's lock instead of \
+     joining the one in flight; failed applies (~10 requests each) spend the plugin's 60-per-minute \
+     budget, and the pacing waits are bounded neither by --max-wait nor by a deadline, so the \
+     queue drains slower than two peers refill it)";
 
 // ---------------------------------------------------------------------------------------
 // The tests
@@ -499,6 +531,7 @@ fn alertmanager_fire_repeat_escalate_partial_resolve_resolve() {
     assert_eq!(writes(&server) - before, 1, "one update: {:?}", lines_since(&server, before));
     let incident = the_incident(&server);
     assert_ne!(incident["status"], "resolved", "{incident:#}");
+    assert_eq!(notifications(&server, &id), 3, "a real update notifies");
     assert_eq!(component(&server, WEBSITE_COMPONENT_ID), "operational");
     assert_eq!(component(&server, API_COMPONENT_ID), "degraded_performance");
     let partly = serve.actions().len();
@@ -508,6 +541,7 @@ fn alertmanager_fire_repeat_escalate_partial_resolve_resolve() {
     serve.wait_for("resolved", partly, STEP, &[&am]);
     let incident = the_incident(&server);
     assert_eq!(incident["status"], "resolved", "{incident:#}");
+    assert_eq!(notifications(&server, &id), 4, "the resolve notifies");
     assert_eq!(component(&server, API_COMPONENT_ID), "operational");
     assert_eq!(component(&server, WEBSITE_COMPONENT_ID), "operational");
     // Every notification was answered 200 (no failure logged), and nothing ever failed.
@@ -528,22 +562,7 @@ fn alertmanager_ha_pair_makes_one_incident_and_one_notification() {
     let w = world(&server);
     let serve = Serve::start(&w, &routes(None), 2);
     let config = am_config(&w, &serve, "1h");
-    let (q1, q2) = (free_cluster_port(), free_cluster_port());
-    let a = Alertmanager::start(&w, "am1", &config, Cluster::On { port: q1, peers: vec![] });
-    let b = Alertmanager::start(&w, "am2", &config, Cluster::On { port: q2, peers: vec![q1] });
-    let started = Instant::now();
-    loop {
-        let (sa, sb) = (a.cluster(), b.cluster());
-        if sa == ("ready".to_string(), 2) && sb == ("ready".to_string(), 2) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "the pair did not form a cluster: {sa:?} {sb:?}\n{}",
-            serve.context(&[&a, &b])
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let [a, b] = ha_pair(&w, &serve, &config);
 
     // Prometheus posts every alert to every peer.
     let alert = Alert::new("API", "critical");
@@ -577,27 +596,42 @@ fn alertmanager_ha_pair_makes_one_incident_and_one_notification() {
 
 #[test]
 fn alertmanager_redelivers_after_the_provider_503s_writes_past_the_answer_deadline() {
-    provider_outage(None);
+    provider_outage(None, false);
 }
 
 #[test]
 fn alertmanager_redelivers_after_provider_writes_outlast_the_answer_deadline() {
     // Each write hangs past serve's deadline, then fails: serve answers 503 at the deadline
     // and the work goes on (past_deadline in the decision log).
-    provider_outage(Some(Duration::from_millis(2_500)));
+    provider_outage(Some(Duration::from_millis(2_500)), false);
+}
+
+#[test]
+fn alertmanager_ha_pair_retrying_through_a_provider_outage_makes_one_incident() {
+    // Alertmanager #4108: after a failed notification both peers retry, and each delivers on
+    // recovery.
+    provider_outage(None, true);
 }
 
 /// The provider answers 503 to every write (after `slow`, if given) for longer than serve's
-/// answer deadline (2 s), then recovers: serve answers 503, Alertmanager retries, and its
-/// redelivery after the fault clears makes one incident, notified once.
-fn provider_outage(slow: Option<Duration>) {
+/// answer deadline (2 s), then recovers: serve answers 503, Alertmanager retries (both peers
+/// of an HA pair with `ha`), and its redelivery after the fault clears makes one incident,
+/// notified once.
+fn provider_outage(slow: Option<Duration>, ha: bool) {
     alertmanager_binary();
     let server = sandbox();
     let w = world(&server);
     let deadline = Duration::from_secs(2);
     let serve = Serve::start(&w, &routes(Some("2s")), 2);
     let config = am_config(&w, &serve, "1h");
-    let am = Alertmanager::start(&w, "am", &config, Cluster::Off);
+    let peers: Vec<Alertmanager> = if ha {
+        ha_pair(&w, &serve, &config).into()
+    } else {
+        vec![Alertmanager::start(&w, "am", &config, Cluster::Off)]
+    };
+    let peer_refs: Vec<&Alertmanager> = peers.iter().collect();
+    let logs = || peers.iter().map(Alertmanager::log_text).collect::<String>();
+    let metric = |name: &str| peers.iter().map(|am| am.webhook_metric(name)).sum::<f64>();
 
     for method in ["POST", "PATCH", "PUT", "DELETE"] {
         let writes = FaultMatch::any().method(method).path("/v1/pages/*");
@@ -608,22 +642,24 @@ fn provider_outage(slow: Option<Duration>) {
         server.control().add_fault(Fault::new(writes, action).times(1_000_000));
     }
     let alert = Alert::new("API", "critical");
-    am.post(&[alert.firing()]);
+    for am in &peers {
+        am.post(&[alert.firing()]);
+    }
     let started = Instant::now();
     let refused_at = loop {
         if server.control().requests().iter().any(|r| r.fault.is_some()) {
             break Instant::now();
         }
-        assert!(started.elapsed() < STEP, "no write reached the sandbox\n{}", serve.context(&[&am]));
+        assert!(started.elapsed() < STEP, "no write reached the sandbox\n{}", serve.context(&peer_refs));
         std::thread::sleep(Duration::from_millis(50));
     };
     // serve answers 503; Alertmanager logs it and will retry.
     let started = Instant::now();
-    while !am.log_text().contains("unexpected status code 503") {
+    while !logs().contains("unexpected status code 503") {
         assert!(
             started.elapsed() < STEP,
             "Alertmanager never got a 503 from serve\n{}",
-            serve.context(&[&am])
+            serve.context(&peer_refs)
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -633,17 +669,40 @@ fn provider_outage(slow: Option<Duration>) {
     assert_eq!(owned(&server).len(), 0, "nothing was created while every write failed");
     server.control().clear_faults();
 
-    // Alertmanager redelivers → one incident, one notification.
-    serve.wait_for("created", 0, Duration::from_secs(25), &[&am]);
+    // Alertmanager redelivers → one incident, and a 200 that Alertmanager records (so it stops
+    // sending), both within a few group intervals of the recovery.
+    let cleared = Instant::now();
+    while !serve.actions().iter().any(|a| a == "created") {
+        assert!(
+            cleared.elapsed() < RECOVERY,
+            "no incident {RECOVERY:?} after the provider recovered: decisions {:?}{BACKLOG}\n{}",
+            serve.actions(),
+            serve.context(&peer_refs)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let created = cleared.elapsed();
+    while !logs().contains("msg=\"Notify success\"") {
+        assert!(
+            cleared.elapsed() < created + RECOVERY,
+            "the incident was created {created:?} after the provider recovered, but serve still \
+             answers 503 {:?} later ({} decisions so far){}\n{}",
+            cleared.elapsed() - created,
+            serve.decisions().len(),
+            BACKLOG,
+            serve.context(&peer_refs)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let incidents = quiet(&server, GROUP_INTERVAL * 2);
-    let context = serve.context(&[&am]);
+    let context = serve.context(&peer_refs);
     assert_eq!(incidents.len(), 1, "one incident after the redelivery: {incidents:#?}\n{context}");
     let id = incidents[0]["id"].as_str().unwrap();
     assert_eq!(notifications(&server, id), 1, "subscribers notified once\n{context}");
     assert_eq!(component(&server, API_COMPONENT_ID), "major_outage");
-    let failed_attempts = am.webhook_metric("alertmanager_notification_requests_failed_total");
+    let failed_attempts = metric("alertmanager_notification_requests_failed_total");
     assert!(failed_attempts >= 1.0, "{context}");
-    assert!(am.log_text().contains("msg=\"Notify success\""), "{context}");
+    let succeeded = peers.iter().filter(|am| am.log_text().contains("msg=\"Notify success\"")).count();
     let decisions = serve.decisions();
     let failed: Vec<&Value> = decisions.iter().filter(|d| d["decisions"][0]["action"] == "failed").collect();
     assert!(failed.iter().all(|d| d["decisions"][0]["error"] == "unavailable"), "{context}");
@@ -651,16 +710,17 @@ fn provider_outage(slow: Option<Duration>) {
         // serve answered at its deadline and told the sender the work goes on; that work
         // finished late (the plugin's own resend found the provider back), the redeliveries
         // waited for it and found the incident.
-        assert!(am.log_text().contains("not applied within 2s; the work goes on"), "{context}");
+        assert!(logs().contains("not applied within 2s; the work goes on"), "{context}");
         assert!(decisions.iter().any(|d| d["past_deadline"] == true), "{context}");
     } else {
         // The provider's 503 is passed on as it comes.
         assert!(!failed.is_empty(), "{context}");
-        assert!(am.log_text().contains("503 Service Unavailable: injected fault"), "{context}");
+        assert!(logs().contains("503 Service Unavailable: injected fault"), "{context}");
     }
     let actions = serve.actions();
     eprintln!(
-        "provider outage: {failed_attempts} failed attempt(s) of Alertmanager; serve decided {actions:?}"
+        "provider outage (ha: {ha}): {failed_attempts} failed attempt(s), {succeeded} peer(s) delivered; \
+         serve decided {actions:?}"
     );
     assert!(
         actions.iter().skip_while(|a| *a == "failed").all(|a| a == "created" || a == "unchanged"),
