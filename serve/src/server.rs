@@ -197,6 +197,21 @@ pub struct Server {
     metrics: Metrics,
     /// One reload at a time.
     reloading: Mutex<()>,
+    /// Calls the provider just answered "unavailable", by key: the same call within
+    /// [`BACKOFF`] is answered 503 at once instead of spending the provider's rate budget.
+    backing_off: Mutex<HashMap<String, Backoff>>,
+}
+
+/// How long a call the provider found unavailable twice in a row is not tried again (HA
+/// peers and sender retries come back within a second; each try of a create costs several
+/// requests of the provider's rate budget).
+const BACKOFF: Duration = Duration::from_secs(5);
+
+/// A call the provider found unavailable: which, when last, how many times in a row.
+struct Backoff {
+    fingerprint: String,
+    at: Instant,
+    failures: u32,
 }
 
 impl Server {
@@ -211,7 +226,36 @@ impl Server {
             stopping: AtomicBool::new(false),
             metrics: Metrics::new(),
             reloading: Mutex::new(()),
+            backing_off: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// How long `fingerprint` (for `key`) is still backed off, if it is: after the second
+    /// "unavailable" in a row (one failure may be a blip; a recovery is then tried at once).
+    fn backing_off(&self, key: &str, fingerprint: &str) -> Option<Duration> {
+        let mut map = self.backing_off.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, b| b.at.elapsed() < BACKOFF);
+        map.get(key)
+            .filter(|b| b.fingerprint == fingerprint && b.failures >= 2)
+            .map(|b| BACKOFF.saturating_sub(b.at.elapsed()))
+    }
+
+    /// Counts "unavailable" in a row; anything else ends the backoff.
+    fn note_outcome(&self, key: &str, fingerprint: &str, result: &Result<Applied, Failure>) {
+        let mut map = self.backing_off.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Err(Failure::Unavailable { .. }) => {
+                let failures =
+                    map.get(key).filter(|b| b.fingerprint == fingerprint).map_or(0, |b| b.failures) + 1;
+                map.insert(
+                    key.to_string(),
+                    Backoff { fingerprint: fingerprint.to_string(), at: Instant::now(), failures },
+                );
+            }
+            _ => {
+                map.remove(key);
+            }
+        }
     }
 
     /// The routes and auth in force.
@@ -425,11 +469,49 @@ impl Server {
             for call in plan.calls {
                 let server = server.clone();
                 handles.push(tokio::spawn(async move {
+                    let arrived = Instant::now();
+                    let fingerprint = serde_json::to_string(&call).unwrap_or_default();
                     let lock = server.locks.get(&call.key);
-                    let _held = lock.lock().await;
+                    let mut last = lock.lock().await;
                     let call_started = Instant::now();
-                    let result = server.applier.apply(call.clone(), server.settings.dry_run).await;
-                    drop(_held);
+                    // Single flight: a delivery that waited behind an apply of the very same
+                    // call (HA peers, sender retries) takes that apply's outcome instead of
+                    // running its own — repeats cost the provider nothing, and a failure is
+                    // not paid for once per queued duplicate.
+                    let result = match &*last {
+                        // This delivery wrote nothing itself: a write shared is `unchanged`.
+                        Some(done) if done.fingerprint == fingerprint && done.finished > arrived => {
+                            done.result.clone().map(|applied| match applied.action.as_str() {
+                                "created" | "updated" | "resolved" | "released" => Applied {
+                                    action: "unchanged".into(),
+                                    reason: Some(format!(
+                                        "the same call, made while this delivery waited, {}",
+                                        applied.action
+                                    )),
+                                    ..applied
+                                },
+                                _ => applied,
+                            })
+                        }
+                        _ if let Some(wait) = server.backing_off(&call.key, &fingerprint) => {
+                            Err(Failure::Unavailable {
+                                message: "the provider was unavailable for this call a moment ago; not tried again yet"
+                                    .into(),
+                                retry_after: Some(wait.as_secs().max(1)),
+                            })
+                        }
+                        _ => {
+                            let result = server.applier.apply(call.clone(), server.settings.dry_run).await;
+                            server.note_outcome(&call.key, &fingerprint, &result);
+                            *last = Some(Outcome {
+                                fingerprint,
+                                finished: Instant::now(),
+                                result: result.clone(),
+                            });
+                            result
+                        }
+                    };
+                    drop(last);
                     server.locks.release(&call.key, lock);
                     let took = call_started.elapsed();
                     match &result {
@@ -638,21 +720,30 @@ pub fn is_loopback_authority(authority: &str) -> bool {
     port_ok && host_ok
 }
 
+/// The last apply made for a key, for deliveries that waited behind it.
+struct Outcome {
+    fingerprint: String,
+    finished: Instant,
+    result: Result<Applied, Failure>,
+}
+
+type KeyLock = Arc<tokio::sync::Mutex<Option<Outcome>>>;
+
 /// One lock per key, so that the calls for one key run one after the other (a repeat
 /// waits for the create before it) while other keys go on.
 #[derive(Default)]
 struct KeyLocks {
-    map: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    map: Mutex<HashMap<String, KeyLock>>,
 }
 
 impl KeyLocks {
-    fn get(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    fn get(&self, key: &str) -> KeyLock {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(key.to_string()).or_default().clone()
     }
 
     /// Forgets the key's lock when no one else holds or waits for it.
-    fn release(&self, key: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+    fn release(&self, key: &str, lock: KeyLock) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         // Ours and the map's: nobody else has it.
         if Arc::strong_count(&lock) == 2 {

@@ -6,8 +6,8 @@
 //! notifying serve → one incident, one notification. The provider answering 503 to writes for
 //! longer than serve's answer deadline → serve answers 503 → Alertmanager redelivers after the
 //! fault clears → one incident, one notification; the same through an HA pair, both peers
-//! retrying (Alertmanager #4108), within a few group intervals of the recovery (fails today:
-//! see `BACKLOG`).
+//! retrying (Alertmanager #4108), within a few group intervals of the recovery (see
+//! `BACKLOG` for what this needs of serve).
 //!
 //! Alertmanager's binary is `/usr/bin/prometheus-alertmanager` (or `$STATUSCTL_ALERTMANAGER`);
 //! without it these tests fail and say what to install (`.ci/run` installs it with apt).
@@ -476,12 +476,12 @@ const STEP: Duration = Duration::from_secs(15);
 /// Alertmanager's backoff (single-peer runs take 1–3 s).
 const RECOVERY: Duration = Duration::from_secs(20);
 
-/// What the HA outage test has shown (see its failure): the statuspage plugin's rate budget
-/// spent on failed deliveries, and every redelivery queued behind the key's lock.
-const BACKLOG: &str = "\n(known bug: every delivery queues its own apply behind the key's lock instead of \
-     joining the one in flight; failed applies (~10 requests each) spend the plugin's 60-per-minute \
-     budget, and the pacing waits are bounded neither by --max-wait nor by a deadline, so the \
-     queue drains slower than two peers refill it)";
+/// What the HA outage test guards: deliveries queued behind an identical apply take its
+/// outcome, and a call the provider just found unavailable is answered 503 for a few seconds
+/// without trying again — else failed applies (several requests each) spend the plugin's
+/// 60-per-minute budget and the redeliveries of two peers outrun the recovery.
+const BACKLOG: &str = "\n(serve must share one apply among identical queued deliveries and back off a call the \
+     provider just found unavailable, or failed applies spend the plugin's rate budget)";
 
 // ---------------------------------------------------------------------------------------
 // The tests
