@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
@@ -404,15 +404,9 @@ fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
             )));
         }
     }
-    let decision_log: Box<dyn Write + Send> = match m.get_one::<PathBuf>("decision_log") {
-        Some(path) => Box::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| HostError::io(path, e))?,
-        ),
-        None => Box::new(std::io::stderr()),
+    let decision_log = match m.get_one::<PathBuf>("decision_log") {
+        Some(path) => statusctl_serve::EventLog::file(path).map_err(|e| HostError::io(path, e))?,
+        None => statusctl_serve::EventLog::stderr(),
     };
     let plugins: Vec<String> = engine.manifests().map(|m| m.namespace.clone()).collect();
     let dry_run = cx.globals.dry_run;
@@ -457,7 +451,7 @@ fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         listen,
         dry_run,
         max_body: MAX_BODY_BYTES,
-        decision_log: Arc::new(Mutex::new(decision_log)),
+        decision_log: Arc::new(decision_log),
         plugins,
     };
     let runtime = statusctl_host::tokio::runtime::Builder::new_current_thread()

@@ -12,3 +12,6 @@ pub mod render;
 pub mod routes;
 pub mod server;
 pub mod sources;
+
+/// The JSON-lines event writer of the decision log (shared with `mcp`'s audit log).
+pub use statusctl_events::EventLog;

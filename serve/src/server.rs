@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::io::Write;
+
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -157,7 +157,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Where decision lines go.
-pub type DecisionLog = Arc<Mutex<Box<dyn Write + Send>>>;
+/// The decision log: the JSON-lines event writer the MCP audit log shares.
+pub type DecisionLog = Arc<statusctl_events::EventLog>;
 
 /// Reads the routes file again and checks it as at start: the new routes and the auth
 /// they name, or why they cannot be used (`FILE:LINE:COL: …` lines).
@@ -649,7 +650,6 @@ impl Server {
             decisions.push(json!({"action": "none", "reason": "no rule matched"}));
         }
         let mut line = json!({
-            "time": jiff::Timestamp::now().to_string(),
             "source": source,
             "group_key": group_key,
             "dry_run": self.settings.dry_run,
@@ -662,10 +662,9 @@ impl Server {
         if late {
             line["past_deadline"] = json!(true);
         }
-        let mut text = line.to_string();
-        text.push('\n');
-        let mut log = self.settings.decision_log.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = log.write_all(text.as_bytes()).and_then(|_| log.flush());
+        if let Value::Object(event) = line {
+            self.settings.decision_log.write(event);
+        }
     }
 }
 
