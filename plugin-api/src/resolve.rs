@@ -125,6 +125,11 @@ pub fn resolve_args(
                 }
             }
             Some((value, source)) => {
+                // No API takes a NUL, and it would be cut or sent as given: refused wherever
+                // it came from, without showing the value (it may be a secret).
+                if has_nul(&value) {
+                    return Err(Error::usage(format!("{flag} contains a NUL character (U+0000)")));
+                }
                 if arg.endpoint
                     && let Some(url) = value.as_str()
                     && let Err(why) = check_endpoint(url)
@@ -366,6 +371,14 @@ fn shown(arg: &ArgDecl, raw: &str) -> String {
 
 fn bad(flag: &str, raw: &str, source: &Source, why: &str) -> Error {
     Error::usage(format!("invalid value '{raw}' for {flag} (from {source}): {why}"))
+}
+
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        _ => false,
+    }
 }
 
 fn collect_strings(value: &Value, out: &mut Vec<String>) {

@@ -3,8 +3,7 @@
 use std::io::Read;
 
 use serde::Deserialize;
-use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{ArgDecl, Args, Call, CommandDecl, Error, SecretRequest};
+use statusctl_plugin_api::{ArgDecl, Call, Error, SecretRequest};
 
 use crate::client::Client;
 
@@ -173,28 +172,6 @@ pub fn title(title: Option<&str>, optional: bool) -> Result<Option<String>, Erro
             None => Ok(Some(t.to_string())),
         },
     }
-}
-
-/// Refuses a NUL anywhere in the text arguments (from the command line, the environment or
-/// a profile): no API takes it, and it would be cut or sent as given. `decl` names the
-/// argument as typed; the value is never shown (it may be a secret).
-pub fn no_nul(args: &Args, decl: impl FnOnce() -> CommandDecl) -> Result<(), Error> {
-    let has_nul = |v: &Value| match v {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(items) => items.iter().any(|i| i.as_str().is_some_and(|s| s.contains('\0'))),
-        _ => false,
-    };
-    let Some((id, _)) = args.0.iter().find(|(_, v)| has_nul(v)) else {
-        return Ok(());
-    };
-    let decl = decl();
-    let name = decl
-        .args
-        .iter()
-        .find(|a| &a.id == id)
-        .and_then(|a| a.long_name())
-        .map_or_else(|| id.to_uppercase(), |long| format!("--{long}"));
-    Err(Error::usage(format!("{name} contains a NUL character (U+0000)")))
 }
 
 /// `-ic`, required (checked here, after the token and the page, as Conan did).

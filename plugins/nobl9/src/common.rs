@@ -1,7 +1,6 @@
 //! What every command shares: the connection flags, and turning them into a client.
 
-use statusctl_plugin_api::serde_json::Value;
-use statusctl_plugin_api::{ArgDecl, Args, Call, CommandDecl, Error};
+use statusctl_plugin_api::{ArgDecl, Call, Error};
 
 use crate::Nobl9;
 use crate::client::Client;
@@ -49,28 +48,6 @@ pub fn required(value: &str, what: &str) -> Result<String, Error> {
         .filter(|v| !v.is_empty())
         .map(str::to_string)
         .ok_or_else(|| Error::usage(format!("{what} is required")))
-}
-
-/// Refuses a NUL anywhere in the text arguments (from the command line, the environment or
-/// a profile): the API takes none, and it would be cut or sent as given. `decl` names the
-/// argument as typed; the value is never shown (it may be a secret).
-pub fn no_nul(args: &Args, decl: impl FnOnce() -> CommandDecl) -> Result<(), Error> {
-    let has_nul = |v: &Value| match v {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(items) => items.iter().any(|i| i.as_str().is_some_and(|s| s.contains('\0'))),
-        _ => false,
-    };
-    let Some((id, _)) = args.0.iter().find(|(_, v)| has_nul(v)) else {
-        return Ok(());
-    };
-    let decl = decl();
-    let name = decl
-        .args
-        .iter()
-        .find(|a| &a.id == id)
-        .and_then(|a| a.long_name())
-        .map_or_else(|| id.to_uppercase(), |long| format!("--{long}"));
-    Err(Error::usage(format!("{name} contains a NUL character (U+0000)")))
 }
 
 /// A title: one line of text, without control characters.

@@ -13,42 +13,24 @@ mod schedule_maintenance;
 mod test_connection;
 mod update_incident;
 
-use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
+use statusctl_plugin_api::Command;
 
-use crate::{Statuspage, common};
+use crate::Statuspage;
 
 /// Every command, in the order `--help` lists them (the Conan four first).
 pub fn all() -> Vec<Box<dyn Command<Statuspage>>> {
     vec![
-        checked(create_incident::CreateIncident),
-        checked(update_incident::UpdateIncident),
-        checked(schedule_maintenance::ScheduleMaintenance),
-        checked(resolve_incident::ResolveIncident),
-        checked(list_incidents::ListIncidents),
-        checked(get_incident::GetIncident),
-        checked(delete_incident::DeleteIncident),
-        checked(list_components::ListComponents),
-        checked(change_status::ChangeStatus),
-        checked(test_connection::TestConnection),
-        checked(list_pages::ListPages),
-        checked(apply_incident::ApplyIncident),
+        Box::new(create_incident::CreateIncident),
+        Box::new(update_incident::UpdateIncident),
+        Box::new(schedule_maintenance::ScheduleMaintenance),
+        Box::new(resolve_incident::ResolveIncident),
+        Box::new(list_incidents::ListIncidents),
+        Box::new(get_incident::GetIncident),
+        Box::new(delete_incident::DeleteIncident),
+        Box::new(list_components::ListComponents),
+        Box::new(change_status::ChangeStatus),
+        Box::new(test_connection::TestConnection),
+        Box::new(list_pages::ListPages),
+        Box::new(apply_incident::ApplyIncident),
     ]
-}
-
-fn checked(command: impl Command<Statuspage> + 'static) -> Box<dyn Command<Statuspage>> {
-    Box::new(Checked(command))
-}
-
-/// A command whose text arguments are checked (no NUL anywhere) before it runs.
-struct Checked<C>(C);
-
-impl<C: Command<Statuspage>> Command<Statuspage> for Checked<C> {
-    fn declare(&self) -> CommandDecl {
-        self.0.declare()
-    }
-
-    fn run(&self, plugin: &Statuspage, call: &Call<'_>) -> Result<Output, Error> {
-        common::no_nul(&call.args, || self.0.declare())?;
-        self.0.run(plugin, call)
-    }
 }

@@ -16,46 +16,28 @@ mod status_history;
 mod test_connection;
 mod update_incident;
 
-use statusctl_plugin_api::{Call, Command, CommandDecl, Error, Output};
+use statusctl_plugin_api::Command;
 
-use crate::{Nobl9, common};
+use crate::Nobl9;
 
 /// Every command, in the order `--help` lists them: the scripts' commands, then the shared
 /// incident vocabulary, then `apply_incident/1`.
 pub fn all() -> Vec<Box<dyn Command<Nobl9>>> {
     vec![
-        checked(test_connection::TestConnection),
-        checked(list_components::ListComponents),
-        checked(list_incidents::ListIncidents),
-        checked(create_issue::CreateIssue),
-        checked(create_external_issue::CreateExternalIssue),
-        checked(list_issues::ListIssues),
-        checked(issue_summary::IssueSummary),
-        checked(change_status::ChangeStatus),
-        checked(status_history::StatusHistory),
-        checked(incident_workflow::IncidentWorkflow),
-        checked(monitoring_integration::MonitoringIntegration),
-        checked(create_incident::CreateIncident),
-        checked(update_incident::UpdateIncident),
-        checked(resolve_incident::ResolveIncident),
-        checked(apply_incident::ApplyIncident),
+        Box::new(test_connection::TestConnection),
+        Box::new(list_components::ListComponents),
+        Box::new(list_incidents::ListIncidents),
+        Box::new(create_issue::CreateIssue),
+        Box::new(create_external_issue::CreateExternalIssue),
+        Box::new(list_issues::ListIssues),
+        Box::new(issue_summary::IssueSummary),
+        Box::new(change_status::ChangeStatus),
+        Box::new(status_history::StatusHistory),
+        Box::new(incident_workflow::IncidentWorkflow),
+        Box::new(monitoring_integration::MonitoringIntegration),
+        Box::new(create_incident::CreateIncident),
+        Box::new(update_incident::UpdateIncident),
+        Box::new(resolve_incident::ResolveIncident),
+        Box::new(apply_incident::ApplyIncident),
     ]
-}
-
-fn checked(command: impl Command<Nobl9> + 'static) -> Box<dyn Command<Nobl9>> {
-    Box::new(Checked(command))
-}
-
-/// A command whose text arguments are checked (no NUL anywhere) before it runs.
-struct Checked<C>(C);
-
-impl<C: Command<Nobl9>> Command<Nobl9> for Checked<C> {
-    fn declare(&self) -> CommandDecl {
-        self.0.declare()
-    }
-
-    fn run(&self, plugin: &Nobl9, call: &Call<'_>) -> Result<Output, Error> {
-        common::no_nul(&call.args, || self.0.declare())?;
-        self.0.run(plugin, call)
-    }
 }
