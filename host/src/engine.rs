@@ -75,6 +75,18 @@ impl Engine {
         self.shared.registry.active().map(|(_, m)| m)
     }
 
+    /// Log lines for a front end whose stdout is not for people (an MCP server): on stderr,
+    /// filtered by verbosity as on the command line, each scrubbed of every secret the engine
+    /// knows — the command line's own subscriber, without colour.
+    pub fn log_subscriber(&self, verbosity: i8) -> impl tracing::Subscriber + Send + Sync {
+        crate::services::log::subscriber(
+            verbosity,
+            false,
+            self.shared.redactor.clone(),
+            crate::services::log::LogTarget::Stderr,
+        )
+    }
+
     /// Scrubs every secret the engine has handed out or seen from `text`.
     pub fn scrub(&self, text: &str) -> String {
         self.shared.redactor.scrub(text).into_owned()

@@ -34,6 +34,8 @@ pub use error::HostError;
 pub use exit_code::ExitCode;
 pub use host::{EngineOptions, Host, HostBuilder, Outcome};
 pub use services::dry_run::PlannedRequest;
+/// A dry run's plan as `--dry-run` shows it: JSON (`-f json`) and text.
+pub use services::dry_run::{render_json as plan_json, render_text as plan_text};
 pub use services::progress::{CancellationToken, Progress, ProgressSink};
 pub use stages::CallStartHook;
 pub use statusctl_plugin_api::Output;

@@ -6,21 +6,18 @@
 //! file and profiles, and no `./.env` unless `--env-file` names one (MCP clients start
 //! servers in whatever workspace is open).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use serde_json::{Map, Value, json};
 use statusctl_host::{
-    Builtin, Context, Engine, EngineOptions, Host, HostError, InvokeOptions, Invoked, Output, PlannedRequest,
-    Progress,
+    Builtin, Context, Engine, EngineOptions, Host, HostError, InvokeOptions, Invoked, Output, Progress,
 };
 use statusctl_mcp::{
     AuditLog, Backend, BoxFuture, CallError, CallOptions, Catalog, Policy, Produced, ProtocolStdout, Server,
     Wait,
 };
-use tracing_subscriber::fmt::MakeWriter;
 
 pub fn builtin() -> Builtin {
     let patterns = |id: &'static str, long: &'static str, help: &'static str| {
@@ -112,7 +109,7 @@ fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         .enable_all()
         .build()
         .map_err(|e| HostError::Internal(format!("cannot start the async runtime: {e}")))?;
-    let subscriber = log_subscriber(cx.globals.verbosity, engine.clone());
+    let subscriber = engine.log_subscriber(cx.globals.verbosity);
     tracing::subscriber::with_default(subscriber, || {
         for skipped in catalog.skipped.iter().filter(|s| s.problem) {
             tracing::warn!("mcp: {} is not served: {}", skipped.command, skipped.reason);
@@ -298,9 +295,10 @@ impl Backend for EngineBackend {
                     };
                     Ok(Produced::Output { data: out.data, text })
                 }
-                Ok(Invoked::Planned(planned)) => {
-                    Ok(Produced::Planned { requests: plan_json(&planned), text: plan_text(&planned) })
-                }
+                Ok(Invoked::Planned(planned)) => Ok(Produced::Planned {
+                    requests: statusctl_host::plan_json(&planned),
+                    text: statusctl_host::plan_text(&planned),
+                }),
                 Err(err) => Err(CallError {
                     message: self.engine.scrub(&err.to_string()),
                     kind: err.kind().into(),
@@ -317,100 +315,5 @@ impl Backend for EngineBackend {
 
     fn scrub(&self, text: &str) -> String {
         self.engine.scrub(text)
-    }
-}
-
-/// A plan as `--dry-run -f json` shows it: `{method, url, headers, body}` per request.
-fn plan_json(planned: &[PlannedRequest]) -> Value {
-    planned
-        .iter()
-        .map(|req| {
-            let headers: Map<String, Value> =
-                req.headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect();
-            let mut obj = json!({"method": req.method, "url": req.url, "headers": headers});
-            if let Some(body) = &req.body {
-                obj["body"] = body.clone();
-            }
-            obj
-        })
-        .collect()
-}
-
-fn plan_text(planned: &[PlannedRequest]) -> String {
-    let mut out = String::from("dry run: nothing was sent; this is what would be:\n");
-    for req in planned {
-        out.push_str(&format!("\n{} {}\n", req.method, req.url));
-        for (name, value) in &req.headers {
-            out.push_str(&format!("{name}: {value}\n"));
-        }
-        if let Some(body) = &req.body {
-            let body = match body {
-                Value::String(text) => text.clone(),
-                json => serde_json::to_string_pretty(json).unwrap_or_default(),
-            };
-            out.push_str(&format!("\n{body}\n"));
-        }
-    }
-    out
-}
-
-/// Log lines on stderr (stdout carries the protocol), filtered by `-q`/`-v`/`-vv` as on the
-/// command line, each scrubbed of every secret the engine knows.
-fn log_subscriber(verbosity: i8, engine: Engine) -> impl tracing::Subscriber + Send + Sync {
-    use tracing::Level;
-    use tracing_subscriber::filter::Targets;
-    use tracing_subscriber::layer::SubscriberExt;
-    let level = match verbosity {
-        i8::MIN..=-1 => Level::ERROR,
-        0 => Level::INFO,
-        1 => Level::DEBUG,
-        _ => Level::TRACE,
-    };
-    let libraries = if verbosity >= 2 { Level::DEBUG } else { Level::WARN };
-    let filter = Targets::new()
-        .with_target("statusctl_host", level)
-        .with_target("statusctl", level)
-        .with_default(libraries.min(level));
-    let layer = tracing_subscriber::fmt::layer()
-        .without_time()
-        .with_target(false)
-        .with_ansi(false)
-        .with_writer(Scrubbed { engine })
-        .with_filter(filter);
-    tracing_subscriber::registry().with(layer)
-}
-
-use tracing_subscriber::Layer;
-
-struct Scrubbed {
-    engine: Engine,
-}
-
-impl<'a> MakeWriter<'a> for Scrubbed {
-    type Writer = ScrubbedLine;
-    fn make_writer(&'a self) -> Self::Writer {
-        ScrubbedLine { engine: self.engine.clone(), buffer: Vec::new() }
-    }
-}
-
-struct ScrubbedLine {
-    engine: Engine,
-    buffer: Vec<u8>,
-}
-
-impl Write for ScrubbedLine {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for ScrubbedLine {
-    fn drop(&mut self) {
-        let line = self.engine.scrub(&String::from_utf8_lossy(&self.buffer));
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 }

@@ -46,6 +46,8 @@ pub fn subscriber(
     let libraries = if verbosity >= 2 { Level::DEBUG } else { Level::WARN };
     let filter = Targets::new()
         .with_target(env!("CARGO_CRATE_NAME"), level_for(verbosity))
+        // The binary and the front-end crates (statusctl_serve, statusctl_mcp) speak as the host.
+        .with_target("statusctl", level_for(verbosity))
         .with_default(libraries.min(level_for(verbosity)));
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(ScrubbingWriter { redactor, target })
