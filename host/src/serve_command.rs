@@ -583,6 +583,10 @@ impl Applier for EngineApplier {
     fn apply(&self, call: Call, dry_run: bool) -> ApplyFuture {
         let engine = self.engine.clone();
         let options = InvokeOptions {
+            // Work past the sender's answer deadline goes on, but not forever: every wait of
+            // the call (pacing too) must end within --max-wait, or the call gives up with
+            // the wait as the Retry-After for the sender's redelivery.
+            deadline: Some(std::time::Instant::now() + self.max_wait),
             dry_run,
             profile: call.profile.clone().or_else(|| self.profile.clone()),
             max_wait: self.max_wait,
@@ -626,7 +630,7 @@ fn failure(engine: &statusctl_host::Engine, err: HostError) -> Failure {
             ErrorKind::Usage | ErrorKind::Failed => Failure::Refused(message),
             ErrorKind::Config => Failure::Config(message),
             ErrorKind::Unavailable | ErrorKind::OutcomeUnknown | ErrorKind::Interrupted => {
-                Failure::Unavailable { message, retry_after: None }
+                Failure::Unavailable { message, retry_after: e.retry_after_secs }
             }
             ErrorKind::DryRun | ErrorKind::Internal | ErrorKind::Other => Failure::Internal(message),
         },

@@ -52,11 +52,16 @@ pub struct Error {
     /// An identifier of the request whose outcome is unknown, when one exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// How long the provider asked to be left alone (`Retry-After`, or the wait the host's
+    /// pacing or retry budget refused), in whole seconds: a front end that answers others
+    /// (`statusctl serve`) passes it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), http_status: None, request_id: None }
+        Self { kind, message: message.into(), http_status: None, request_id: None, retry_after_secs: None }
     }
     pub fn failed(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Failed, message)
@@ -75,6 +80,11 @@ impl Error {
     }
     pub fn with_status(mut self, status: u16) -> Self {
         self.http_status = Some(status);
+        self
+    }
+    /// Names how long to wait before trying again (rounded up to whole seconds).
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after_secs = Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
         self
     }
     pub fn with_request_id(mut self, id: impl Into<String>) -> Self {

@@ -305,7 +305,18 @@ impl HttpResponse {
                 None => line.push_str(&format!(" ({what})")),
             }
         }
-        crate::Error::new(crate::ErrorKind::for_status(self.status), line).with_status(self.status)
+        let mut err =
+            crate::Error::new(crate::ErrorKind::for_status(self.status), line).with_status(self.status);
+        // The provider's own word on when to come back (delta-seconds; an HTTP date is rare
+        // on these APIs and is left to the default of whoever answers the sender).
+        if let Some(wait) = self
+            .header("retry-after")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        {
+            err = err.with_retry_after(wait);
+        }
+        err
     }
 
     /// Passes a 2xx answer through; any other becomes [`HttpResponse::error`] without a

@@ -74,7 +74,13 @@ fn alertmanager_binary() -> PathBuf {
 
 /// Alertmanager's configuration: one receiver, serve's `/alertmanager`.
 fn am_config(w: &World, serve: &Serve, repeat_interval: &str) -> PathBuf {
-    let secs = GROUP_INTERVAL.as_secs();
+    am_config_with(w, serve, repeat_interval, GROUP_INTERVAL)
+}
+
+/// [`am_config`] with another `group_interval`: it is also how long Alertmanager keeps
+/// retrying one failed notification (its flush's deadline is the larger of it and 10 s).
+fn am_config_with(w: &World, serve: &Serve, repeat_interval: &str, group_interval: Duration) -> PathBuf {
+    let secs = group_interval.as_secs();
     let port = serve.addr.port();
     w.write(
         "alertmanager.yml",
@@ -625,7 +631,11 @@ fn provider_outage(slow: Option<Duration>, ha: bool) {
     let w = world(&server);
     let deadline = Duration::from_secs(2);
     let serve = Serve::start(&w, &routes(Some("2s")), 2);
-    let config = am_config(&w, &serve, "1h");
+    // Alertmanager retries a failed notification with growing pauses until its flush's
+    // deadline: 20 s leaves room for the outage (4 s), serve's 5 s backoff after two failures
+    // and the create's settle delay, on a loaded machine too. With the default 10 s the
+    // last retry could land just after the backoff and be cut off during the settle delay.
+    let config = am_config_with(&w, &serve, "1h", Duration::from_secs(20));
     let peers: Vec<Alertmanager> = if ha {
         ha_pair(&w, &serve, &config).into()
     } else {

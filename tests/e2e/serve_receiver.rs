@@ -341,3 +341,33 @@ fn provider_refusal_is_422_and_provider_down_is_503_then_converges() {
     assert_eq!(later.status, 200, "{}", later.body);
     assert_eq!(owned(&server).len(), 1, "the redelivery converges on one incident");
 }
+
+#[test]
+fn a_420_with_a_long_retry_after_is_backpressure_passed_on_as_503_with_that_retry_after() {
+    let server = sandbox();
+    let w = world(&server);
+    let routes = format!("[sources.generic]\ndeadline = \"8s\"\n{ROUTES}");
+    let serve = Serve::start(&w, &routes, &[]);
+    let body = read("generic-firing.json");
+    // Statuspage's rate limit: 420 with a Retry-After far past serve's --max-wait (2 s).
+    let every = FaultMatch::any().path("/v1/pages/*");
+    server
+        .control()
+        .add_fault(Fault::new(every, FaultAction::status(420).with_retry_after("600")).times(1000));
+    let limited = serve.post("/generic", &body);
+    assert_eq!(limited.status, 503, "backpressure, never a failure: {}", limited.body);
+    assert_eq!(limited.json()["results"][0]["error"], "unavailable");
+    assert_eq!(limited.header("retry-after").as_deref(), Some("600"), "the provider's wait, passed on");
+    assert_eq!(server.control().counters().writes(), 0);
+    let decisions = serve.decisions();
+    assert_eq!(decisions.last().unwrap()["decisions"][0]["error"], "unavailable");
+    // The provider's word stands for every call of that credential: the next delivery is
+    // answered at once, without a request spent on a window known to be full.
+    server.control().clear_faults();
+    let seen = server.control().counters().total;
+    let again = serve.post("/generic", &body);
+    assert_eq!(again.status, 503, "{}", again.body);
+    let retry: u64 = again.header("retry-after").unwrap().parse().unwrap();
+    assert!((590..=600).contains(&retry), "{retry}");
+    assert_eq!(server.control().counters().total, seen, "nothing sent while the provider asked to wait");
+}

@@ -220,10 +220,31 @@ impl HttpEngine {
         loop {
             attempt += 1;
             if let (Some(limit), Some(credential)) = (&req.rate_limit, credential) {
-                let wait = self.pacer().reserve(limit, credential, self.clock.now());
+                let wait = {
+                    let mut pacer = self.pacer();
+                    let now = self.clock.now();
+                    // A slot the call could not wait for is not taken: it would be lost to
+                    // the calls behind it.
+                    let next = pacer.next_wait(limit, credential, now);
+                    if let Some(left) = control.time_left()
+                        && self.clock.real(next) > left
+                    {
+                        return Err(Error::unavailable(format!(
+                            "gave up on {} {shown_url}: the rate limit `{}` has a free slot in {}, after the call's deadline; nothing was sent",
+                            req.method,
+                            limit.key,
+                            human(next)
+                        ))
+                        .with_retry_after(self.clock.real(next)));
+                    }
+                    pacer.reserve(limit, credential, now)
+                };
                 if !wait.is_zero() {
                     self.wait(control, wait, &format!("rate limit `{}`", limit.key)).await.map_err(
-                        |why| Error::unavailable(format!("gave up on {} {shown_url}: {why}", req.method)),
+                        |why| {
+                            Error::unavailable(format!("gave up on {} {shown_url}: {why}", req.method))
+                                .with_retry_after(self.clock.real(wait))
+                        },
                     )?;
                 }
             }
@@ -287,7 +308,8 @@ impl HttpEngine {
             };
             let give_up = |because: String| {
                 let mut err =
-                    Error::unavailable(format!("gave up on {} {shown_url}: {why}; {because}", req.method));
+                    Error::unavailable(format!("gave up on {} {shown_url}: {why}; {because}", req.method))
+                        .with_retry_after(self.clock.real(wait));
                 err.http_status = status;
                 err
             };

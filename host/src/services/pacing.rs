@@ -35,7 +35,23 @@ impl Window {
     /// Grants the next send time: now, or when the request `size` places back leaves the
     /// window. Returns how long to wait for it.
     fn take(&mut self, now: Duration) -> Duration {
-        let now = now.as_secs_f64();
+        let at = self.next_at(now.as_secs_f64());
+        self.granted.push_back(at);
+        while self.granted.len() > self.size {
+            self.granted.pop_front();
+        }
+        Duration::try_from_secs_f64(at - now.as_secs_f64()).unwrap_or(Duration::MAX)
+    }
+
+    /// How long [`Window::take`] would make the next request wait, taking nothing.
+    fn next(&self, now: Duration) -> Duration {
+        Duration::try_from_secs_f64(self.next_at(now.as_secs_f64()) - now.as_secs_f64())
+            .unwrap_or(Duration::MAX)
+    }
+
+    /// The next send time that keeps the window: now, or when the request `size` places
+    /// back leaves it (never before the last one granted).
+    fn next_at(&self, now: f64) -> f64 {
         let mut at = now;
         if self.granted.len() >= self.size {
             at = at.max(self.granted[self.granted.len() - self.size] + self.span);
@@ -43,11 +59,7 @@ impl Window {
         if let Some(last) = self.granted.back() {
             at = at.max(*last);
         }
-        self.granted.push_back(at);
-        while self.granted.len() > self.size {
-            self.granted.pop_front();
-        }
-        Duration::try_from_secs_f64(at - now).unwrap_or(Duration::MAX)
+        at
     }
 
     /// The provider said the window is full until `now + wait`: from then on, slots come
@@ -88,6 +100,12 @@ impl Pacer {
         self.window(limit, credential).take(now)
     }
 
+    /// How long the next request under `limit` with `credential` would wait now, without
+    /// reserving its slot.
+    pub fn next_wait(&mut self, limit: &RateLimit, credential: Credential, now: Duration) -> Duration {
+        self.window(limit, credential).next(now)
+    }
+
     /// Records a `Retry-After` so later requests under the same budget and credential wait too.
     pub fn penalize(&mut self, limit: &RateLimit, credential: Credential, wait: Duration, now: Duration) {
         self.window(limit, credential).full_until(wait, now);
@@ -111,6 +129,19 @@ mod tests {
         let pacer = Pacer::default();
         let token = pacer.credential([("Authorization", "OAuth t1")]);
         (pacer, token)
+    }
+
+    #[test]
+    fn looking_at_the_next_slot_takes_none() {
+        let limit = RateLimit::new("k", 2, 10.0);
+        let (mut pacer, token) = pacer();
+        assert_eq!(pacer.next_wait(&limit, token, secs(0.0)), Duration::ZERO);
+        pacer.reserve(&limit, token, secs(0.0));
+        pacer.reserve(&limit, token, secs(0.0));
+        // Looked at twice, the third slot is still the one 10 s on: looking took nothing.
+        assert_eq!(pacer.next_wait(&limit, token, secs(1.0)), secs(9.0));
+        assert_eq!(pacer.next_wait(&limit, token, secs(1.0)), secs(9.0));
+        assert_eq!(pacer.reserve(&limit, token, secs(1.0)), secs(9.0));
     }
 
     #[test]
