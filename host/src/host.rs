@@ -22,6 +22,7 @@ use crate::output;
 use crate::registry::Registry;
 use crate::services::clock::Clock;
 use crate::services::config::{Config, Profiles};
+use crate::services::env::Dotenv;
 use crate::services::log::{self, LogTarget};
 use crate::services::progress::CancellationToken;
 use crate::services::redact::Redactor;
@@ -36,7 +37,7 @@ pub struct HostBuilder {
     standard_dirs: bool,
     builtins: Vec<Builtin>,
     profiles: Profiles,
-    current_dir: Option<PathBuf>,
+    dotenv: Dotenv,
     stderr: bool,
     on_call_start: Option<CallStartHook>,
     time_scale: f64,
@@ -57,7 +58,7 @@ impl HostBuilder {
             standard_dirs: true,
             builtins: builtins::standard(),
             profiles: BTreeMap::new(),
-            current_dir: None,
+            dotenv: Dotenv::CurrentDir,
             stderr: false,
             on_call_start: None,
             time_scale: 1.0,
@@ -94,7 +95,17 @@ impl HostBuilder {
     }
     /// The directory whose `.env` is read (default: the process's current directory).
     pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.current_dir = Some(dir.into());
+        self.dotenv = Dotenv::In(dir.into());
+        self
+    }
+    /// Reads variables from exactly this file (it must exist), or with `None` from no file
+    /// at all: for servers, which are started in whatever directory and must not take a
+    /// `./.env` they were not told about (`serve --env-file`, `mcp --env-file`).
+    pub fn env_file(mut self, file: Option<PathBuf>) -> Self {
+        self.dotenv = match file {
+            Some(file) => Dotenv::File(file),
+            None => Dotenv::Off,
+        };
         self
     }
     /// A terminal front end: log lines and waits go to stderr as they happen (by default
@@ -206,7 +217,7 @@ impl Host {
     /// included. Problems with single plugins are logged (they do not stop the engine).
     pub fn engine(&self, options: EngineOptions) -> Result<Engine, HostError> {
         let cfg = &self.config;
-        let surroundings = stages::capture(&cfg.identity.name, cfg.current_dir.clone());
+        let surroundings = stages::capture(&cfg.identity.name, &cfg.dotenv);
         if let Some(err) = surroundings.env_error {
             return Err(err);
         }
@@ -278,7 +289,7 @@ impl Host {
         cancel: CancellationToken,
     ) -> Result<Outcome, HostError> {
         let cfg = &self.config;
-        let surroundings = stages::capture(&cfg.identity.name, cfg.current_dir.clone());
+        let surroundings = stages::capture(&cfg.identity.name, &cfg.dotenv);
         let registry = self.discover(&surroundings, &scan.plugin_dirs, scan.allow_insecure);
         let (name, matches, globals) =
             match stages::parse(&cfg.identity, &cfg.builtins, &registry, argv, color)? {

@@ -6,7 +6,7 @@
 //! file and profiles, and no `./.env` unless `--env-file` names one (MCP clients start
 //! servers in whatever workspace is open).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
@@ -152,8 +152,7 @@ fn engine(cx: &Context<'_>, env_file: Option<&PathBuf>) -> Result<Engine, HostEr
     if let Some(file) = std::env::var_os("STATUSCTL_TEST_KEYRING_FILE").filter(|f| !f.is_empty()) {
         builder = builder.test_keyring_file(file);
     }
-    let dotenv = DotenvDir::new(env_file)?;
-    let host = builder.current_dir(dotenv.dir()).build();
+    let host = builder.env_file(env_file.cloned()).build();
     let options = EngineOptions {
         plugin_dirs: Vec::new(),
         allow_insecure_plugins: cx.globals.allow_insecure_plugins,
@@ -162,65 +161,6 @@ fn engine(cx: &Context<'_>, env_file: Option<&PathBuf>) -> Result<Engine, HostEr
     };
     // Discovery's warnings were shown by this run already.
     tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || host.engine(options))
-}
-
-/// The directory whose `.env` the engine reads: none by default; `--env-file FILE` as
-/// `FILE`'s own directory when it is called `.env`, else a private directory holding a
-/// link to it, removed once the engine has read it.
-enum DotenvDir {
-    Own(PathBuf),
-    Private(PathBuf),
-}
-
-impl DotenvDir {
-    fn new(env_file: Option<&PathBuf>) -> Result<Self, HostError> {
-        let private = || {
-            let dir = std::env::temp_dir().join(format!(
-                "statusctl-mcp-{}-{}",
-                std::process::id(),
-                fastrand::u64(..)
-            ));
-            std::fs::create_dir(&dir).map_err(|e| HostError::io(&dir, e))?;
-            Ok::<_, HostError>(dir)
-        };
-        let Some(file) = env_file else { return Ok(Self::Private(private()?)) };
-        if !file.is_file() {
-            return Err(HostError::Config(format!("--env-file {}: no such file", file.display())));
-        }
-        let file = std::fs::canonicalize(file).map_err(|e| HostError::io(file, e))?;
-        if file.file_name().is_some_and(|n| n == ".env")
-            && let Some(parent) = file.parent()
-        {
-            return Ok(Self::Own(parent.to_path_buf()));
-        }
-        let dir = private()?;
-        link(&file, &dir.join(".env")).map_err(|e| HostError::io(&file, e))?;
-        Ok(Self::Private(dir))
-    }
-
-    fn dir(&self) -> &Path {
-        match self {
-            Self::Own(dir) | Self::Private(dir) => dir,
-        }
-    }
-}
-
-impl Drop for DotenvDir {
-    fn drop(&mut self) {
-        if let Self::Private(dir) = self {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-#[cfg(unix)]
-fn link(file: &Path, to: &Path) -> std::io::Result<()> {
-    std::os::unix::fs::symlink(file, to)
-}
-
-#[cfg(not(unix))]
-fn link(file: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::copy(file, to).map(|_| ())
 }
 
 /// `statusctl mcp --list`: the tools, then what is left out and why.

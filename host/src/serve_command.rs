@@ -79,7 +79,7 @@ pub fn builtin() -> Builtin {
                 .value_name("ADDR")
                 .value_parser(value_parser!(SocketAddr))
                 .default_value(DEFAULT_LISTEN)
-                .help("Address to listen on (beyond loopback: needs [auth] and --allow-plain-http)"),
+                .help("Address to listen on (beyond loopback: needs [auth], and TLS or --allow-plain-http)"),
         )
         .arg(
             Arg::new("decision_log")
@@ -99,10 +99,24 @@ pub fn builtin() -> Builtin {
             Arg::new("allow_plain_http")
                 .long("allow-plain-http")
                 .action(ArgAction::SetTrue)
-                .help("Accept senders beyond loopback over plain HTTP (TLS is for a proxy in front)"),
+                .help("Accept senders beyond loopback over plain HTTP (when TLS ends in a proxy in front)"),
         )
-        .arg(Arg::new("tls_cert").long("tls-cert").value_name("FILE").hide(true))
-        .arg(Arg::new("tls_key").long("tls-key").value_name("FILE").hide(true));
+        .arg(
+            Arg::new("tls_cert")
+                .long("tls-cert")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .requires("tls_key")
+                .help("Serve HTTPS with this certificate chain (PEM, leaf first; read again on reload)"),
+        )
+        .arg(
+            Arg::new("tls_key")
+                .long("tls-key")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .requires("tls_cert")
+                .help("The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1)"),
+        );
     Builtin::new(command, run)
 }
 
@@ -113,14 +127,15 @@ fn run(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     serve(m, cx)
 }
 
-/// Loads the routes and the engine, and checks each rule's target.
+/// Loads the routes and the engine (variables from `env_file` only, never `./.env`), and
+/// checks each rule's target.
 fn prepare(
     routes_path: &Path,
     cx: &Context<'_>,
-    env_dir: &Path,
+    env_file: Option<&PathBuf>,
 ) -> Result<(Routes, statusctl_host::Engine), HostError> {
     let routes = Routes::load(routes_path).map_err(|e| HostError::Config(e.0))?;
-    let engine = host_builder(env_dir).build().engine(EngineOptions {
+    let engine = host_builder(env_file).build().engine(EngineOptions {
         plugin_dirs: cx.search_path(),
         allow_insecure_plugins: cx.globals.allow_insecure_plugins,
         config: cx.globals.config.clone(),
@@ -158,10 +173,10 @@ fn check_targets(
     routes.check_targets(&offers).map_err(|e| e.0)
 }
 
-/// A host like the binary's (test seams, the sandbox profile), reading `.env` only from
-/// `env_dir`.
-fn host_builder(env_dir: &Path) -> statusctl_host::HostBuilder {
-    let mut host = Host::builder("statusctl").current_dir(env_dir);
+/// A host like the binary's (test seams, the sandbox profile), reading variables from
+/// `env_file` only.
+fn host_builder(env_file: Option<&PathBuf>) -> statusctl_host::HostBuilder {
+    let mut host = Host::builder("statusctl").env_file(env_file.cloned());
     if let Some(scale) = std::env::var("STATUSCTL_TIME_SCALE").ok().and_then(|s| s.parse().ok()) {
         host = host.time_scale(scale);
     }
@@ -173,45 +188,9 @@ fn host_builder(env_dir: &Path) -> statusctl_host::HostBuilder {
     host
 }
 
-/// A private directory whose `.env` is the `--env-file` (or none): the engine reads
-/// `<dir>/.env`, and serve must not read the `./.env` of wherever it was started.
-struct EnvDir(PathBuf);
-
-impl EnvDir {
-    fn new(env_file: Option<&PathBuf>) -> Result<Self, HostError> {
-        let dir = std::env::temp_dir().join(format!(
-            "statusctl-serve-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir(&dir).map_err(|e| HostError::io(&dir, e))?;
-        let me = EnvDir(dir);
-        if let Some(file) = env_file {
-            let text = std::fs::read(file).map_err(|e| HostError::io(file, e))?;
-            let target = me.0.join(".env");
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            options
-                .open(&target)
-                .and_then(|mut f| f.write_all(&text))
-                .map_err(|e| HostError::io(&target, e))?;
-        }
-        Ok(me)
-    }
-}
-
-impl Drop for EnvDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn check(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let routes_path = m.get_one::<PathBuf>("routes").expect("required");
-    let env_dir = EnvDir::new(None)?;
-    let (routes, engine) = prepare(routes_path, cx, &env_dir.0)?;
+    let (routes, engine) = prepare(routes_path, cx, None)?;
     let mut planned_calls: Vec<Call> = Vec::new();
     let mut data = json!({
         "routes": routes_path.display().to_string(),
@@ -379,16 +358,14 @@ fn component_names(value: &serde_json::Value, out: &mut std::collections::BTreeS
 fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
     let routes_path = m.get_one::<PathBuf>("routes").expect("required");
     let listen = *m.get_one::<SocketAddr>("listen").expect("has a default");
-    if m.contains_id("tls_cert") || m.contains_id("tls_key") {
-        return Err(HostError::Usage(
-            "--tls-cert/--tls-key: TLS serving is not built in yet; terminate TLS in a proxy in front of \
-             serve and listen on loopback (or pass --allow-plain-http)"
-                .into(),
-        ));
-    }
+    let tls = match (m.get_one::<PathBuf>("tls_cert"), m.get_one::<PathBuf>("tls_key")) {
+        (Some(cert), Some(key)) => {
+            Some(statusctl_serve::tls::Certificate::load(cert, key).map_err(HostError::Config)?)
+        }
+        _ => None,
+    };
     let env_file = m.get_one::<PathBuf>("env_file");
-    let env_dir = EnvDir::new(env_file)?;
-    let (routes, engine) = prepare(routes_path, cx, &env_dir.0)?;
+    let (routes, engine) = prepare(routes_path, cx, env_file)?;
     let auth = routes.auth.as_ref().map(|a| resolve_auth(a, env_file, cx)).transpose()?;
     if !listen.ip().is_loopback() {
         if auth.is_none() {
@@ -397,10 +374,10 @@ fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
                 routes_path.display()
             )));
         }
-        if !m.get_flag("allow_plain_http") {
+        if tls.is_none() && !m.get_flag("allow_plain_http") {
             return Err(HostError::Usage(format!(
-                "listening on {listen} (beyond loopback) needs TLS, which serve does not do itself yet: \
-                 put a TLS proxy in front and pass --allow-plain-http"
+                "listening on {listen} (beyond loopback) needs TLS: --tls-cert and --tls-key, or \
+                 --allow-plain-http when TLS ends in a proxy in front"
             )));
         }
     }
@@ -453,6 +430,7 @@ fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         max_body: MAX_BODY_BYTES,
         decision_log: Arc::new(decision_log),
         plugins,
+        tls: tls.clone(),
     };
     let runtime = statusctl_host::tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -466,10 +444,11 @@ fn serve(m: &ArgMatches, cx: &Context<'_>) -> Result<Output, HostError> {
         let server = Server::new(Settings { listen: bound, ..settings }, applier);
         {
             let mut out = std::io::stdout().lock();
+            let scheme = if tls.is_some() { "https" } else { "http" };
             let shadow = if dry_run { " in shadow mode (--dry-run: nothing is written)" } else { "" };
             let _ = writeln!(
                 out,
-                "statusctl serve listening on http://{bound}{shadow}: {rules} rule(s) from {}\n\
+                "statusctl serve listening on {scheme}://{bound}{shadow}: {rules} rule(s) from {}\n\
                  POST /alertmanager (Grafana too), /datadog, /generic; GET /healthz, /readyz, /metrics;\n\
                  POST /-/reload or SIGHUP reloads the routes. Ctrl-C to stop.",
                 routes_path.display()

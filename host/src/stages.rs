@@ -19,7 +19,7 @@ use crate::output;
 use crate::registry::{LoadOptions, Registry};
 use crate::services::clock::Clock;
 use crate::services::config::Profiles;
-use crate::services::env::{EnvSource, EnvView};
+use crate::services::env::{Dotenv, EnvSource, EnvView};
 use crate::services::progress::CancellationToken;
 use crate::services::redact::Redactor;
 use crate::services::secrets::SecretStore;
@@ -39,9 +39,14 @@ pub struct Surroundings {
 /// Captures the surroundings. Locations come from the real environment only: a `./.env`
 /// in whatever directory the user stands in must not decide which code is loaded or which
 /// config file is read.
-pub fn capture(name: &str, current_dir: Option<PathBuf>) -> Surroundings {
-    let cwd = current_dir.or_else(|| std::env::current_dir().ok()).unwrap_or_else(|| PathBuf::from("."));
-    let (env, env_error) = match EnvView::load(&cwd) {
+pub fn capture(name: &str, dotenv: &Dotenv) -> Surroundings {
+    let loaded = match dotenv {
+        Dotenv::CurrentDir => EnvView::load(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))),
+        Dotenv::In(dir) => EnvView::load(dir),
+        Dotenv::File(file) => EnvView::load_file(file),
+        Dotenv::Off => Ok(EnvView::default()),
+    };
+    let (env, env_error) = match loaded {
         Ok(env) => (env, None),
         Err(err) => (EnvView::default(), Some(err)),
     };
@@ -296,12 +301,26 @@ mod tests {
     fn capture_reads_dotenv_but_never_takes_locations_from_it() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join(".env"), "XDG_CONFIG_HOME=/attacker\nA=1\n").unwrap();
-        let got = capture("statusctl", Some(tmp.path().to_path_buf()));
+        let got = capture("statusctl", &Dotenv::In(tmp.path().to_path_buf()));
         assert!(got.env_error.is_none());
         assert_eq!(got.env.get("A").as_deref(), Some("1"));
         assert!(!got.config_path.unwrap_or_default().starts_with("/attacker"));
         std::fs::write(tmp.path().join(".env"), "not a line\n").unwrap();
-        assert!(capture("statusctl", Some(tmp.path().to_path_buf())).env_error.is_some());
+        assert!(capture("statusctl", &Dotenv::In(tmp.path().to_path_buf())).env_error.is_some());
+    }
+
+    #[test]
+    fn an_env_file_is_read_as_named_and_off_reads_none() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("serve.env");
+        std::fs::write(&file, "A=named\n").unwrap();
+        std::fs::write(tmp.path().join(".env"), "A=dot\n").unwrap();
+        let got = capture("statusctl", &Dotenv::File(file.clone()));
+        assert_eq!(got.env.get("A").as_deref(), Some("named"));
+        assert_eq!(got.env.dotenv_path(), Some(file.as_path()));
+        assert_eq!(capture("statusctl", &Dotenv::Off).env.get("A"), None);
+        let missing = capture("statusctl", &Dotenv::File(tmp.path().join("nope.env")));
+        assert!(missing.env_error.is_some_and(|e| e.to_string().contains("nope.env")));
     }
 
     #[test]

@@ -6,12 +6,14 @@
 //! The crate knows nothing of the host: the binary hands it an applier, so an embedder
 //! without `serve` builds none of this.
 
+pub mod cache;
 pub mod metrics;
 pub mod plan;
 pub mod render;
 pub mod routes;
 pub mod server;
 pub mod sources;
+pub mod tls;
 
 /// The JSON-lines event writer of the decision log (shared with `mcp`'s audit log).
 pub use statusctl_events::EventLog;

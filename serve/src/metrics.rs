@@ -9,6 +9,7 @@
 //! | `statusctl_serve_apply_duration_seconds` (histogram) | `namespace` |
 //! | `statusctl_serve_held_total` | `namespace` (an apply held: maintenance, a person's incident) |
 //! | `statusctl_serve_skipped_total` | `stage` (`plan`: unknown severity, No Data; `provider`) |
+//! | `statusctl_serve_cache_hits_total` | `namespace` (a repeat answered `unchanged` from the 5 s cache) |
 //! | `statusctl_serve_in_flight` | notifications being worked on |
 //! | `statusctl_serve_reloads_total` | `result` (`ok`, `error`) |
 
@@ -67,6 +68,7 @@ pub struct Metrics {
     durations: Histograms,
     held: Family<Namespace, Counter>,
     skipped: Family<Stage, Counter>,
+    cache_hits: Family<Namespace, Counter>,
     in_flight: Gauge<i64, AtomicI64>,
     reloads: Family<Outcome, Counter>,
 }
@@ -85,6 +87,7 @@ impl Metrics {
         let durations: Histograms = Family::new_with_constructor(duration_histogram);
         let held = Family::<Namespace, Counter>::default();
         let skipped = Family::<Stage, Counter>::default();
+        let cache_hits = Family::<Namespace, Counter>::default();
         let in_flight = Gauge::<i64, AtomicI64>::default();
         let reloads = Family::<Outcome, Counter>::default();
         registry.register(
@@ -108,9 +111,14 @@ impl Metrics {
             "Calls skipped: by the plan (unknown severity, No Data) or by the provider",
             skipped.clone(),
         );
+        registry.register(
+            "cache_hits",
+            "Repeats answered unchanged from the 5 s cache, without a request to the provider",
+            cache_hits.clone(),
+        );
         registry.register("in_flight", "Notifications being worked on", in_flight.clone());
         registry.register("reloads", "Reloads of the routes file, by result", reloads.clone());
-        Self { registry, received, applies, durations, held, skipped, in_flight, reloads }
+        Self { registry, received, applies, durations, held, skipped, cache_hits, in_flight, reloads }
     }
 
     pub fn received(&self, source: &str, code: u16) {
@@ -133,6 +141,10 @@ impl Metrics {
         if n > 0 {
             self.skipped.get_or_create(&Stage { stage: "plan".into() }).inc_by(n as u64);
         }
+    }
+
+    pub fn cache_hit(&self, namespace: &str) {
+        self.cache_hits.get_or_create(&Namespace { namespace: namespace.into() }).inc();
     }
 
     pub fn in_flight(&self, delta: i64) {
@@ -164,6 +176,7 @@ mod tests {
         m.applied("skipped", "statuspage", Duration::from_millis(3), Some("held: API under maintenance"));
         m.skipped_by_plan(2);
         m.in_flight(1);
+        m.cache_hit("statuspage");
         let text = m.encode();
         for want in [
             "statusctl_serve_notifications_total{source=\"alertmanager\",code=\"200\"} 1",
@@ -173,6 +186,7 @@ mod tests {
             "statusctl_serve_skipped_total{stage=\"plan\"} 2",
             "statusctl_serve_skipped_total{stage=\"provider\"} 1",
             "statusctl_serve_in_flight 1",
+            "statusctl_serve_cache_hits_total{namespace=\"statuspage\"} 1",
             "# EOF",
         ] {
             assert!(text.contains(want), "{want}\n{text}");

@@ -179,6 +179,8 @@ pub struct Settings {
     pub decision_log: DecisionLog,
     /// Namespaces of the loaded plugins (for `/readyz`).
     pub plugins: Vec<String>,
+    /// Serve over TLS with this certificate (read again on every reload).
+    pub tls: Option<Arc<crate::tls::Certificate>>,
 }
 
 /// What a reload replaces.
@@ -201,6 +203,8 @@ pub struct Server {
     /// Calls the provider just answered "unavailable", by key: the same call within
     /// [`BACKOFF`] is answered 503 at once instead of spending the provider's rate budget.
     backing_off: Mutex<HashMap<String, Backoff>>,
+    /// Firing calls the provider just found unchanged: their repeats are answered here.
+    unchanged: crate::cache::Unchanged,
 }
 
 /// How long a call the provider found unavailable twice in a row is not tried again (HA
@@ -228,6 +232,7 @@ impl Server {
             metrics: Metrics::new(),
             reloading: Mutex::new(()),
             backing_off: Mutex::new(HashMap::new()),
+            unchanged: crate::cache::Unchanged::default(),
         })
     }
 
@@ -271,6 +276,16 @@ impl Server {
             return Err("this server cannot reload its routes".into());
         };
         let _one = self.reloading.lock().unwrap_or_else(|e| e.into_inner());
+        // A renewed certificate is taken on the same signal; one that cannot be used
+        // leaves the pair in force (and the routes are still reloaded).
+        if let Some(tls) = &self.settings.tls {
+            match tls.reload() {
+                Ok(()) => tracing::info!("reloaded the TLS certificate ({why})"),
+                Err(err) => {
+                    tracing::warn!("TLS certificate not reloaded ({why}), the one in force stays: {err}")
+                }
+            }
+        }
         match reloader() {
             Ok((routes, auth)) => {
                 let rules = routes.rules.len();
@@ -332,7 +347,13 @@ impl Server {
             shutdown.await;
             me.stopping.store(true, Ordering::SeqCst);
         };
-        axum::serve(listener, self.router()).with_graceful_shutdown(signal).await?;
+        match &self.settings.tls {
+            Some(certificate) => {
+                let config = certificate.server_config().map_err(std::io::Error::other)?;
+                crate::tls::serve(listener, config, self.router(), signal, drain).await;
+            }
+            None => axum::serve(listener, self.router()).with_graceful_shutdown(signal).await?,
+        }
         if tokio::time::timeout(drain, self.in_flight.idle()).await.is_err() {
             tracing::warn!("stopped with work still in flight after {}s", drain.as_secs());
         }
@@ -501,9 +522,14 @@ impl Server {
                                 retry_after: Some(wait.as_secs().max(1)),
                             })
                         }
+                        _ if let Some(kept) = server.unchanged.get(&call, &fingerprint) => {
+                            server.metrics.cache_hit(&call.namespace);
+                            Ok(kept)
+                        }
                         _ => {
                             let result = server.applier.apply(call.clone(), server.settings.dry_run).await;
                             server.note_outcome(&call.key, &fingerprint, &result);
+                            server.unchanged.learn(&call, &fingerprint, &result);
                             *last = Some(Outcome {
                                 fingerprint,
                                 finished: Instant::now(),

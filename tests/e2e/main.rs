@@ -36,6 +36,7 @@ mod serve_online;
 mod serve_ops;
 mod serve_paths;
 mod serve_receiver;
+mod serve_tls;
 mod statuspage_faults;
 mod statuspage_more;
 mod statuspage_parity;

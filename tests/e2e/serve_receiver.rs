@@ -29,6 +29,11 @@ impl Serve {
 
     /// Another serve in the same world: its routes file and decision log carry `name`.
     pub fn start_named(w: &World, name: &str, routes: &str, extra: &[&str]) -> Serve {
+        Self::start_full(w, name, routes, extra, &[])
+    }
+
+    /// `extra`: global flags (before `serve`); `serve_args`: serve's own (after it).
+    pub fn start_full(w: &World, name: &str, routes: &str, extra: &[&str], serve_args: &[&str]) -> Serve {
         let path = w.write(&format!("routes{name}.toml"), routes).display().to_string();
         let log = w.path(&format!("decisions{name}.jsonl"));
         let log_arg = log.display().to_string();
@@ -43,11 +48,12 @@ impl Serve {
             "--decision-log",
             &log_arg,
         ]);
+        args.extend_from_slice(serve_args);
         let mut child = w.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
         let addr = first
-            .split("http://")
+            .split("://")
             .nth(1)
             .and_then(|rest| rest.split([' ', ':']).take(2).collect::<Vec<_>>().join(":").parse().ok())
             .unwrap_or_else(|| {
@@ -370,4 +376,34 @@ fn a_420_with_a_long_retry_after_is_backpressure_passed_on_as_503_with_that_retr
     let retry: u64 = again.header("retry-after").unwrap().parse().unwrap();
     assert!((590..=600).contains(&retry), "{retry}");
     assert_eq!(server.control().counters().total, seen, "nothing sent while the provider asked to wait");
+}
+
+#[test]
+fn serve_reads_variables_from_the_env_file_it_is_given_and_never_from_dot_env() {
+    let server = sandbox();
+    let w = World::with(&["statuspage"])
+        .env("STATUSPAGE_API_URL", &api_url(&server))
+        .env("STATUSPAGE_PAGE_ID", DEMO_PAGE_ID);
+    let body = read("generic-firing.json");
+    // The directory serve starts in has a .env with the token: it is not read.
+    w.write("cwd/.env", &format!("STATUSPAGE_TOKEN={DEMO_TOKEN}\n"));
+    let serve = Serve::start(&w, ROUTES, &[]);
+    let refused = serve.post("/generic", &body);
+    assert_eq!(refused.status, 500, "no credential without --env-file: {}", refused.body);
+    assert_eq!(refused.json()["results"][0]["error"], "config");
+    assert_eq!(server.control().counters().total, 0, "nothing sent without a credential");
+    drop(serve);
+    // Named with --env-file, a file anywhere is read.
+    let file = w.write("secrets/serve.env", &format!("STATUSPAGE_TOKEN={DEMO_TOKEN}\n"));
+    let file = file.display().to_string();
+    let serve = Serve::start_full(&w, "-2", ROUTES, &[], &["--env-file", &file]);
+    let fired = serve.post("/generic", &body);
+    assert_eq!(fired.status, 200, "{}", fired.body);
+    assert_eq!(owned(&server).len(), 1);
+    // A named file that is missing stops serve at start, with one line.
+    let routes = w.write("routes-3.toml", ROUTES).display().to_string();
+    let missing =
+        w.run(&["serve", "--routes", &routes, "--listen", "127.0.0.1:0", "--env-file", "/nonexistent/x.env"]);
+    assert_eq!(missing.code, 4, "{missing:?}");
+    assert!(missing.stderr.contains("/nonexistent/x.env"), "{}", missing.stderr);
 }

@@ -12,6 +12,19 @@ pub enum EnvSource {
     DotEnv,
 }
 
+/// Where the host reads `.env` variables from.
+#[derive(Debug, Clone)]
+pub enum Dotenv {
+    /// `.env` in the process's current directory, if there is one (the command line).
+    CurrentDir,
+    /// `<dir>/.env`, if there is one.
+    In(PathBuf),
+    /// Exactly this file, which must exist.
+    File(PathBuf),
+    /// No file at all.
+    Off,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct EnvView {
     /// None: read the process environment (tests and embedders may pass a fixed map).
@@ -27,6 +40,18 @@ impl EnvView {
         if !path.is_file() {
             return Ok(Self::default());
         }
+        Self::load_file(&path)
+    }
+
+    /// Reads `path`, which must exist (a file named on purpose: `--env-file`).
+    pub fn load_file(path: &Path) -> Result<Self, HostError> {
+        if !path.is_file() {
+            return Err(HostError::Config(format!(
+                "{}: no such file (an env file named to be read)",
+                path.display()
+            )));
+        }
+        let path = path.to_path_buf();
         let mut dotenv = HashMap::new();
         let iter = dotenvy::from_path_iter(&path).map_err(|e| dotenv_error(&path, e))?;
         for item in iter {
