@@ -407,3 +407,38 @@ fn serve_reads_variables_from_the_env_file_it_is_given_and_never_from_dot_env() 
     assert_eq!(missing.code, 4, "{missing:?}");
     assert!(missing.stderr.contains("/nonexistent/x.env"), "{}", missing.stderr);
 }
+
+#[test]
+fn a_repeat_within_5s_of_an_unchanged_answer_costs_no_request_and_a_write_ends_that() {
+    let server = sandbox();
+    let w = world(&server);
+    let serve = Serve::start(&w, ROUTES, &[]);
+    let body = read("generic-firing.json");
+    let action = |a: &Answer| a.json()["results"][0]["action"].as_str().unwrap().to_string();
+    assert_eq!(action(&serve.post("/generic", &body)), "created");
+    // The create was a write: the first repeat asks the provider.
+    let before = server.control().counters().total;
+    assert_eq!(action(&serve.post("/generic", &body)), "unchanged");
+    assert!(server.control().counters().total > before, "the first repeat reads the page");
+    // The next ones, the very same call, are answered from what the provider just said.
+    let before = server.control().counters().total;
+    for _ in 0..5 {
+        let again = serve.post("/generic", &body);
+        assert_eq!(action(&again), "unchanged", "{}", again.body);
+        assert!(again.json()["results"][0]["reason"].as_str().unwrap().contains("ms ago"), "{}", again.body);
+    }
+    assert_eq!(server.control().counters().total, before, "repeats cost no request");
+    let metrics = serve.get("/metrics", &[]).body;
+    assert!(metrics.contains("statusctl_serve_cache_hits_total{namespace=\"statuspage\"} 5"), "{metrics}");
+    // Another payload (here: the message) is another call: it goes to the provider.
+    let other = body.replace("rolling back", "rolled back");
+    assert_eq!(action(&serve.post("/generic", &other)), "unchanged");
+    assert!(server.control().counters().total > before);
+    // A resolve is never answered from the cache; after its write, firing again is real work.
+    let resolved = body.replace("\"firing\"", "\"resolved\"");
+    assert_eq!(action(&serve.post("/generic", &resolved)), "resolved");
+    let before = server.control().counters().total;
+    let again = serve.post("/generic", &body);
+    assert_ne!(action(&again), "unchanged", "{}", again.body);
+    assert!(server.control().counters().total > before);
+}
