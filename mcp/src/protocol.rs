@@ -19,6 +19,8 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::Value;
 use statusctl_plugin_api::Effect;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::Wait;
 use crate::call::{CallContext, Server};
@@ -32,26 +34,102 @@ struct Handler {
     server: Arc<Server>,
     tools: Vec<Tool>,
     version: String,
+    /// How many calls are under way: the session waits for them (and so for their audit
+    /// lines) before it ends.
+    calls: watch::Sender<usize>,
 }
 
-/// Serves `server` on stdin/stdout until the client closes stdin (or goes away).
-/// `stdout` is the real stdout, claimed at start (everything else that prints to stdout
-/// goes to stderr).
+/// One call under way, counted in [`Handler::calls`] until dropped.
+struct Running<'a>(&'a watch::Sender<usize>);
+
+impl<'a> Running<'a> {
+    fn start(calls: &'a watch::Sender<usize>) -> Self {
+        calls.send_modify(|n| *n += 1);
+        Self(calls)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// How long calls still under way when the session ends (stdin closed, then rmcp's own
+/// 5 s drain; or a signal) have to stop and write their audit lines.
+const LAST_CALLS: Duration = Duration::from_secs(3);
+
+/// Serves `server` on stdin/stdout until the client closes stdin (or goes away, or a
+/// SIGINT, SIGTERM or SIGHUP comes). `stdout` is the real stdout, claimed at start
+/// (everything else that prints to stdout goes to stderr).
+///
+/// Calls still under way when the session ends get rmcp's drain (5 s after stdin closes);
+/// then, or at once on a signal (MCP clients send SIGTERM 2 s after closing stdin), they are
+/// cancelled and the session waits for their audit lines: a change in flight is recorded
+/// with its request id rather than lost with the process.
 pub async fn serve_stdio(server: Arc<Server>, version: &str, stdout: ProtocolStdout) -> Result<(), String> {
     let tools = server.catalog().tools.iter().map(tool).collect();
-    let handler = Handler { server, tools, version: version.to_string() };
-    let running = match handler.serve(stdout.transport()).await {
+    let (calls, mut under_way) = watch::channel(0usize);
+    let handler = Handler { server, tools, version: version.to_string(), calls };
+    // rmcp derives every request's token from this one.
+    let shutdown = CancellationToken::new();
+    listen_for_signals(&shutdown);
+    let running = match handler.serve_with_ct(stdout.transport(), shutdown.clone()).await {
         Ok(running) => running,
-        // The client went away before the first message: nothing to serve.
+        // The client went away (or a signal came) before the first message: nothing to serve.
+        Err(_) if shutdown.is_cancelled() => return Ok(()),
         Err(err) if is_closed(&err.to_string()) => return Ok(()),
         Err(err) => return Err(format!("cannot start the MCP session: {err}")),
     };
-    match running.waiting().await {
+    let over = running.waiting().await;
+    // rmcp has cancelled whatever is still running: let it stop and write its audit line.
+    let stopped = tokio::time::timeout(LAST_CALLS, under_way.wait_for(|n| *n == 0)).await.is_ok();
+    if !stopped {
+        tracing::warn!("mcp: {} call(s) still under way at exit", *under_way.borrow());
+    }
+    match over {
         Ok(reason) => {
             tracing::debug!("MCP session over: {reason:?}");
             Ok(())
         }
         Err(err) => Err(format!("the MCP session ended abnormally: {err}")),
+    }
+}
+
+/// Cancels `shutdown` on the first SIGINT, SIGTERM or SIGHUP (the calls under way stop, the
+/// session ends); a second one ends the process at once.
+fn listen_for_signals(shutdown: &CancellationToken) {
+    let signalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let on_signal = {
+        let shutdown = shutdown.clone();
+        move || {
+            if signalled.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            tracing::info!("mcp: stopping on a signal: the calls under way are cancelled");
+            shutdown.cancel();
+        }
+    };
+    {
+        let on_signal = on_signal.clone();
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                on_signal();
+            }
+        });
+    }
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        for kind in [SignalKind::terminate(), SignalKind::hangup()] {
+            let Ok(mut stream) = signal(kind) else { continue };
+            let on_signal = on_signal.clone();
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    on_signal();
+                }
+            });
+        }
     }
 }
 
@@ -119,6 +197,7 @@ impl ServerHandler for Handler {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let _running = Running::start(&self.calls);
         let request_id = serde_json::to_value(&context.id).unwrap_or(Value::Null);
         let (progress, forwarder) = match context.meta.get_progress_token() {
             Some(token) => {
@@ -147,9 +226,11 @@ impl ServerHandler for Handler {
         };
         let cx = CallContext { request_id, cancel: context.ct.clone(), progress };
         let result = self.server.call(&request.name, request.arguments, cx).await;
-        if let Some(forwarder) = forwarder {
+        if let Some(mut forwarder) = forwarder {
             // Progress stops before the response.
-            let _ = tokio::time::timeout(Duration::from_millis(200), forwarder).await;
+            if tokio::time::timeout(Duration::from_millis(200), &mut forwarder).await.is_err() {
+                forwarder.abort();
+            }
         }
         let result = result.map_err(|message| McpError::invalid_params(message, None))?;
         let mut out = if result.is_error {

@@ -7,7 +7,7 @@ use statusctl_sandbox::BackgroundSandbox;
 use statusctl_sandbox::statuspage::{DEMO_PAGE_ID, DEMO_TOKEN};
 
 use crate::harness::{World, sent};
-use crate::mcp_client::{MODES, call, expected_version, list, session, success, tool_error};
+use crate::mcp_client::{MODES, Raw, call, expected_version, list, session, success, tool_error};
 use crate::statuspage_parity::{all_incidents, api_url, sandbox};
 
 fn world(server: &BackgroundSandbox) -> World {
@@ -247,4 +247,98 @@ fn a_write_cancelled_in_flight_is_audited_as_unknown_with_its_request_id() {
         assert!(posts[0].body.contains(&id), "the POST carries {id}: {}", posts[0].body);
         server.control().clear_faults();
     }
+}
+
+/// The client goes away while a create's POST is in flight (the sandbox holds it 15 s):
+/// stdin closed alone (rmcp gives the call 5 s, then cancels it), and stdin closed then
+/// SIGTERM (what MCP clients do 2 s later: without handling it, the process died with the
+/// call and its audit line). Either way the server exits 0 soon and the call still has its
+/// audit line: outcome unknown, with the request id the POST carried.
+#[test]
+fn a_write_in_flight_when_the_client_goes_away_is_still_audited() {
+    use statusctl_sandbox::{Fault, FaultAction, FaultMatch};
+    use std::time::{Duration, Instant};
+    let server = sandbox();
+    let w = world(&server);
+    let incidents = format!("/v1/pages/{DEMO_PAGE_ID}/incidents");
+    for (case, sigterm) in [("eof", false), ("sigterm", true)] {
+        server.control().clear_requests();
+        server.control().add_fault(
+            Fault::new(FaultMatch::any().method("POST").path(&incidents), FaultAction::delay(15_000))
+                .times(1),
+        );
+        let audit = w.path(&format!("audit-gone-{case}.jsonl"));
+        let mut raw =
+            Raw::start(&w, &["--allow-writes", "statuspage", "--audit-log", audit.to_str().unwrap()]);
+        raw.initialize();
+        raw.send(&json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+            "name": "statuspage_create_incident", "arguments": {"title": format!("Gone {case}")}}}));
+        let started = Instant::now();
+        while !sent(&server).iter().any(|r| r.method == "POST") {
+            assert!(started.elapsed() < Duration::from_secs(10), "{case}: the POST never arrived");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        raw.close_stdin();
+        let closed = Instant::now();
+        if sigterm {
+            std::thread::sleep(Duration::from_millis(300));
+            let pid = raw.child.id().to_string();
+            assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        }
+        let (status, rest, stderr) = raw.close(Duration::from_secs(12));
+        let took = closed.elapsed();
+        assert!(status.success(), "{case}: {status}\n{stderr}");
+        // The answer may still be written (rmcp drains answers after stdin closes): frames only.
+        for frame in rest.lines() {
+            let frame: Value = serde_json::from_str(frame).unwrap_or_else(|e| panic!("{case}: {e}: {frame}"));
+            assert_eq!(frame["id"], json!(7), "{case}: {frame}");
+        }
+        if sigterm {
+            assert!(took < Duration::from_secs(3), "{case}: SIGTERM did not stop the call ({took:?})");
+        }
+        let text = std::fs::read_to_string(&audit).unwrap_or_default();
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let line = lines
+            .iter()
+            .find(|l| l["tool"] == "statuspage_create_incident")
+            .unwrap_or_else(|| panic!("{case}: no audit line for the call in flight:\n{text}\n{stderr}"));
+        assert_eq!(
+            (line["outcome"].as_str(), line["request_id"].as_i64()),
+            (Some("cancelled"), Some(7)),
+            "{line}"
+        );
+        let id = line["provider_request_id"].as_str().expect("the request id");
+        let posts: Vec<_> = sent(&server).into_iter().filter(|r| r.method == "POST").collect();
+        assert_eq!(posts.len(), 1, "{case}: {:?}", changes(&server));
+        assert!(posts[0].body.contains(id), "{case}: the POST carries {id}: {}", posts[0].body);
+        server.control().clear_faults();
+    }
+}
+
+/// `statusctl mcp` reads no `./.env` (clients start servers in whatever workspace is open):
+/// only `--env-file FILE`, named `.env` or not.
+#[test]
+fn dotenv_is_read_only_through_env_file() {
+    let server = sandbox();
+    let w = World::with(&["statuspage"]).env("STATUSPAGE_API_URL", &api_url(&server));
+    let dotenv = format!("STATUSPAGE_TOKEN={DEMO_TOKEN}\nSTATUSPAGE_PAGE_ID={DEMO_PAGE_ID}\n");
+    let in_cwd = w.write("cwd/.env", &dotenv);
+    let elsewhere = w.write("creds.env", &dotenv);
+    let s = session(&w, "modern", &[], &[], json!([call("statuspage_list_components", json!({}))]));
+    let err = tool_error(s.result(0));
+    assert_ne!(err["exit_code"], json!(0), "{err}");
+    assert!(sent(&server).is_empty(), "./.env was read: {:?}", sent(&server).len());
+    for (mode, file) in [("legacy", &in_cwd), ("modern", &elsewhere)] {
+        let s = session(
+            &w,
+            mode,
+            &[],
+            &["--env-file", file.to_str().unwrap()],
+            json!([call("statuspage_list_components", json!({}))]),
+        );
+        let listed = success(s.result(0));
+        assert!(listed["items"].as_array().is_some_and(|i| !i.is_empty()), "{mode}: {listed}");
+    }
+    let missing = w.run(&["mcp", "--env-file", w.path("missing.env").to_str().unwrap()]);
+    assert!(missing.code != 0 && missing.stderr.contains("missing.env"), "{missing:?}");
 }

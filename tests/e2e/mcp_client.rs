@@ -157,6 +157,11 @@ impl Raw {
         reply
     }
 
+    /// Closes stdin and returns at once (the server may still be running).
+    pub fn close_stdin(&mut self) {
+        drop(self.stdin.take());
+    }
+
     /// Closes stdin; the exit status and the rest of stdout and stderr.
     pub fn close(mut self, within: Duration) -> (std::process::ExitStatus, String, String) {
         drop(self.stdin.take());
