@@ -15,6 +15,20 @@ pub const APPLY_INCIDENT: &str = "apply_incident/1";
 /// The command's name.
 pub const COMMAND: &str = "apply_incident";
 
+/// How the error of a provider that drops the owner marker begins (a configuration error,
+/// exit 4): front ends that run applies for others (`statusctl serve`) report themselves
+/// not ready on it, since no apply on that page can be safe.
+pub const NO_METADATA: &str = "this page does not keep metadata";
+
+/// The error for a page that answered a write without the owner marker just sent; `what`
+/// names the write.
+pub fn no_metadata(what: &str) -> Error {
+    Error::config(format!(
+        "{NO_METADATA}: {what} answered without the statusctl marker just sent \
+         (apply_incident needs incident metadata to know which incidents it owns)"
+    ))
+}
+
 /// The alert state a key is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -205,6 +205,9 @@ pub struct Server {
     backing_off: Mutex<HashMap<String, Backoff>>,
     /// Firing calls the provider just found unchanged: their repeats are answered here.
     unchanged: crate::cache::Unchanged,
+    /// Pages found not to keep the owner marker, by (namespace, profile): serve is not
+    /// ready until a write there keeps it again.
+    no_metadata: Mutex<HashMap<(String, Option<String>), String>>,
 }
 
 /// How long a call the provider found unavailable twice in a row is not tried again (HA
@@ -233,6 +236,7 @@ impl Server {
             reloading: Mutex::new(()),
             backing_off: Mutex::new(HashMap::new()),
             unchanged: crate::cache::Unchanged::default(),
+            no_metadata: Mutex::new(HashMap::new()),
         })
     }
 
@@ -261,6 +265,22 @@ impl Server {
             _ => {
                 map.remove(key);
             }
+        }
+    }
+
+    /// A page that dropped the owner marker makes serve not ready; a write there that
+    /// kept it (created, updated, resolved) makes it ready again.
+    fn note_metadata(&self, call: &Call, result: &Result<Applied, Failure>) {
+        let target = (call.namespace.clone(), call.profile.clone());
+        let mut broken = self.no_metadata.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Err(Failure::Config(message)) if message.contains(statusctl_plugin_api::apply::NO_METADATA) => {
+                broken.insert(target, message.clone());
+            }
+            Ok(a) if matches!(a.action.as_str(), "created" | "updated" | "resolved") => {
+                broken.remove(&target);
+            }
+            _ => {}
         }
     }
 
@@ -361,18 +381,27 @@ impl Server {
     }
 
     fn ready(&self) -> Response {
-        let body = json!({
-            "ready": !self.stopping.load(Ordering::SeqCst),
+        let stopping = self.stopping.load(Ordering::SeqCst);
+        let broken: Vec<Value> = {
+            let broken = self.no_metadata.lock().unwrap_or_else(|e| e.into_inner());
+            broken
+                .iter()
+                .map(|((namespace, profile), message)| {
+                    json!({"namespace": namespace, "profile": profile, "error": message})
+                })
+                .collect()
+        };
+        let ready = !stopping && broken.is_empty();
+        let mut body = json!({
+            "ready": ready,
             "plugins": self.settings.plugins,
             "rules": self.live().routes.rules.len(),
             "dry_run": self.settings.dry_run,
         });
-        let status = if self.stopping.load(Ordering::SeqCst) {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::OK
-        };
-        answer(status, body)
+        if !broken.is_empty() {
+            body["metadata"] = json!(broken);
+        }
+        answer(if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, body)
     }
 
     /// Whether `Host` names this server: its listen address or a loopback name.
@@ -530,6 +559,7 @@ impl Server {
                             let result = server.applier.apply(call.clone(), server.settings.dry_run).await;
                             server.note_outcome(&call.key, &fingerprint, &result);
                             server.unchanged.learn(&call, &fingerprint, &result);
+                            server.note_metadata(&call, &result);
                             *last = Some(Outcome {
                                 fingerprint,
                                 finished: Instant::now(),

@@ -442,3 +442,28 @@ fn a_repeat_within_5s_of_an_unchanged_answer_costs_no_request_and_a_write_ends_t
     assert_ne!(action(&again), "unchanged", "{}", again.body);
     assert!(server.control().counters().total > before);
 }
+
+#[test]
+fn a_page_that_drops_metadata_makes_serve_not_ready_until_a_write_keeps_it() {
+    let server = sandbox();
+    let w = world(&server);
+    let serve = Serve::start(&w, ROUTES, &[]);
+    assert_eq!(serve.get("/readyz", &[]).status, 200);
+    let answer = serde_json::json!({"id": "nometa000001", "name": "Deploys failing", "status": "investigating",
+        "created_at": "2030-01-01T00:00:00.000Z", "metadata": {}, "components": []});
+    let incidents = FaultMatch::any().method("POST").path(crate::statuspage_parity::INCIDENTS_PATH);
+    server
+        .control()
+        .add_fault(Fault::new(incidents, FaultAction::status(201).with_body(&answer.to_string())));
+    let fired = serve.post("/generic", &read("generic-firing.json"));
+    assert_eq!(fired.status, 500, "a configuration problem toward the provider: {}", fired.body);
+    assert!(fired.body.contains("does not keep metadata"), "{}", fired.body);
+    let ready = serve.get("/readyz", &[]);
+    assert_eq!(ready.status, 503, "{}", ready.body);
+    assert_eq!(ready.json()["metadata"][0]["namespace"], "statuspage", "{}", ready.body);
+    // The page keeps metadata again (the fault was one answer): the next write succeeds
+    // and serve is ready.
+    let again = serve.post("/generic", &read("generic-firing.json"));
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(serve.get("/readyz", &[]).status, 200);
+}

@@ -20,7 +20,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use statusctl_plugin_api::apply::{Action, AlertState, Applied, ApplyArgs};
 use statusctl_plugin_api::serde_json::{Map, Value, json};
-use statusctl_plugin_api::{Error, ErrorKind};
+use statusctl_plugin_api::Error;
 
 use crate::client::{self, Client, PER_PAGE, Pager, check};
 use crate::components;
@@ -454,13 +454,7 @@ impl Apply<'_, '_, '_> {
     }
 
     fn no_metadata(&self, what: &str) -> Error {
-        Error::new(
-            ErrorKind::Config,
-            format!(
-                "this page does not keep metadata: {what} answered without the statusctl marker just sent \
-                 (apply_incident needs incident metadata to know which incidents it owns)"
-            ),
-        )
+        statusctl_plugin_api::apply::no_metadata(what)
     }
 
     // ---- the cases ---------------------------------------------------------------------
