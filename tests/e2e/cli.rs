@@ -340,14 +340,15 @@ fn root_help_lists_builtins_then_one_group_per_namespace() {
         "  completions  Print a shell completion script (plugin commands included)\n",
     ];
     let boom = "boom (panicky ";
+    // Names line up over every group: `boom:apply_incident` is the longest.
     let testkit = "testkit (testkit 1.2.3): Exercises every host service\n\
-                   \x20 testkit:echo_args  Echo the resolved arguments\n\
-                   \x20 testkit:http       Send one HTTP request through the host\n\
-                   \x20 testkit:secret     Look the token up along the whole chain\n\
-                   \x20 testkit:log        Log through the host\n\
-                   \x20 testkit:settings   Print the profile settings the host passed\n\
-                   \x20 testkit:env        Read a variable through the host\n\
-                   \x20 testkit:fail       Fail with the given kind\n";
+                   \x20 testkit:echo_args    Echo the resolved arguments\n\
+                   \x20 testkit:http         Send one HTTP request through the host\n\
+                   \x20 testkit:secret       Look the token up along the whole chain\n\
+                   \x20 testkit:log          Log through the host\n\
+                   \x20 testkit:settings     Print the profile settings the host passed\n\
+                   \x20 testkit:env          Read a variable through the host\n\
+                   \x20 testkit:fail         Fail with the given kind\n";
     let mut last = 0;
     for text in builtins {
         assert!(at(text) > last, "{text:?} out of order:\n{out}");

@@ -467,3 +467,28 @@ fn a_page_that_drops_metadata_makes_serve_not_ready_until_a_write_keeps_it() {
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(serve.get("/readyz", &[]).status, 200);
 }
+
+#[test]
+fn a_plugin_panic_is_500_and_serve_keeps_running() {
+    let w = World::with(&["panicky"]);
+    let routes = "[[rule]]\nname = \"p\"\nnamespace = \"boom\"\ncomponents = [\"API\"]\n\
+                  status = { critical = \"major_outage\" }\n";
+    let serve = Serve::start(&w, routes, &[]);
+    let body = |key: &str| {
+        format!(
+            r#"{{"key": "{key}", "state": "firing", "title": "T", "severity": "critical", "components": ["API"]}}"#
+        )
+    };
+    let boom = serve.post("/generic", &body("boom"));
+    assert_eq!(boom.status, 500, "{}", boom.body);
+    assert_eq!(boom.json()["results"][0]["error"], "internal", "{}", boom.body);
+    assert!(boom.body.contains("panicked"), "{}", boom.body);
+    // The same process answers the next notification.
+    let fine = serve.post("/generic", &body("calm"));
+    assert_eq!(fine.status, 200, "{}", fine.body);
+    assert_eq!(fine.json()["results"][0]["action"], "unchanged");
+    assert_eq!(serve.get("/healthz", &[]).status, 200);
+    let decisions = serve.decisions();
+    assert_eq!(decisions[0]["decisions"][0]["action"], "failed");
+    assert_eq!(decisions[1]["decisions"][0]["action"], "unchanged");
+}
