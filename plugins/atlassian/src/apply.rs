@@ -18,9 +18,9 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
+use statusctl_plugin_api::Error;
 use statusctl_plugin_api::apply::{Action, AlertState, Applied, ApplyArgs};
 use statusctl_plugin_api::serde_json::{Map, Value, json};
-use statusctl_plugin_api::Error;
 
 use crate::client::{self, Client, PER_PAGE, Pager, check};
 use crate::components;
