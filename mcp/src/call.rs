@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
+use statusctl_plugin_api::{ArgKind, resolve};
 
 use crate::audit::AuditLog;
 use crate::catalog::{Catalog, ToolDef};
@@ -46,8 +47,9 @@ impl Server {
         &self.catalog
     }
 
-    /// Runs a tool. `Err` only for a tool that is not served (a protocol error); every
-    /// other failure is a result with `is_error`.
+    /// Runs a tool. `Err` only for a tool that is not served (a protocol error, saying why
+    /// when the command exists but is left out); every other failure is a result with
+    /// `is_error`.
     pub async fn call(
         &self,
         name: &str,
@@ -57,13 +59,21 @@ impl Server {
         let started = Instant::now();
         let arguments = arguments.unwrap_or_default();
         let Some(tool) = self.catalog.find(name) else {
+            let reasons: Vec<String> =
+                self.catalog.not_served(name).map(|s| format!("{} {}", s.command, s.reason)).collect();
+            let message = if reasons.is_empty() {
+                format!("unknown tool: {name}")
+            } else {
+                format!("unknown tool: {name} (not served: {})", reasons.join("; "))
+            };
             let mut event = Map::new();
             event.insert("event".into(), "mcp_call".into());
             event.insert("tool".into(), name.into());
             event.insert("request_id".into(), cx.request_id.clone());
             event.insert("outcome".into(), "unknown_tool".into());
+            event.insert("message".into(), message.clone().into());
             self.audit.write(event);
-            return Err(format!("unknown tool: {name}"));
+            return Err(message);
         };
         let (dry_run, result) = match self.check(tool, &arguments) {
             Err(err) => (false, Err(err)),
@@ -146,6 +156,10 @@ impl Server {
 
     /// The arguments by id and whether this is a dry run; an argument the tool does not
     /// offer (a secret, an endpoint, a file, a typo) is a usage error, and nothing is sent.
+    /// So is what the engine would refuse before running the command whatever its
+    /// environment (a wrong type, a value not among the choices, a required argument nothing
+    /// else can supply, in the engine's words): checked here, before the call counts
+    /// against a `--max-calls` cap it could never use.
     fn check(
         &self,
         tool: &ToolDef,
@@ -177,6 +191,18 @@ impl Server {
                 continue;
             }
             given.insert(key.clone(), value.clone());
+        }
+        resolve::check_given(&tool.decl, &given).map_err(|err| usage(err.message))?;
+        // Required with nothing but the caller to supply it (the schema's `required`).
+        let needed = tool.input_schema.get("required").and_then(Value::as_array);
+        for arg in &tool.decl.args {
+            if arg.kind != ArgKind::Flag
+                && !given.contains_key(&arg.id)
+                && needed.is_some_and(|r| r.iter().any(|id| id == arg.id.as_str()))
+            {
+                let flag = resolve::display_name(arg);
+                return Err(usage(format!("the required argument {flag} was not provided")));
+            }
         }
         Ok((given, dry_run))
     }
@@ -261,9 +287,16 @@ mod tests {
         let decl = CommandDecl::new("create_incident", "Open")
             .changes()
             .arg(ArgDecl::value("title"))
+            .arg(ArgDecl::value("status").choices(&["investigating", "resolved"]))
+            .arg(ArgDecl::value("limit").integer())
             .arg(ArgDecl::value("token").secret());
+        let close = CommandDecl::new("close_incident", "Close")
+            .changes()
+            .arg(ArgDecl::value("incident").required())
+            .arg(ArgDecl::value("page").required().from_profile());
+        let delete = CommandDecl::new("delete_incident", "Delete").destroys();
         let policy = Policy::new(&["s".into()], &[], caps).unwrap();
-        let catalog = Catalog::build([("s", &decl)], &policy);
+        let catalog = Catalog::build([("s", &decl), ("s", &close), ("s", &delete)], &policy);
         let fake = Arc::new(Fake { calls: Mutex::default() });
         let lines = Arc::new(Mutex::new(Vec::new()));
         let audit = AuditLog::to(Box::new(Sink(lines.clone())));
@@ -311,5 +344,65 @@ mod tests {
         let refused = server.call("s_create_incident", None, cx()).await.unwrap();
         assert!(refused.is_error && refused.text.contains("call cap"), "{}", refused.text);
         assert_eq!(fake.calls.lock().unwrap().len(), 1);
+    }
+
+    /// A call the engine would refuse whatever its environment (a value not among the
+    /// choices, a wrong type, a required argument only the caller can give) is a usage error
+    /// before the cap counts it: the one call an hour allowed is still there afterwards.
+    #[tokio::test]
+    async fn a_call_that_cannot_go_through_does_not_spend_a_capped_call() {
+        let (server, fake, lines) = server(&["s:*=1/hour".into()]);
+        for (tool, arguments, said) in [
+            ("s_create_incident", json!({"status": "bogus"}), "invalid value 'bogus' for --status"),
+            ("s_create_incident", json!({"limit": "many"}), "expected a whole number"),
+            ("s_create_incident", json!({"limit": 1.5}), "expected whole numbers"),
+            ("s_create_incident", json!({"title": ["a"]}), "--title: expected text"),
+            ("s_close_incident", json!({}), "the required argument --incident was not provided"),
+        ] {
+            let refused = server.call(tool, args(arguments.clone()), cx()).await.unwrap();
+            assert!(refused.is_error && refused.text.contains(said), "{arguments}: {}", refused.text);
+            assert_eq!(refused.structured["error"]["kind"], json!("usage"), "{arguments}");
+        }
+        assert!(fake.calls.lock().unwrap().is_empty(), "nothing reached the backend");
+        let ok = server.call("s_close_incident", args(json!({"incident": "i1"})), cx()).await.unwrap();
+        assert!(!ok.is_error, "{}", ok.text);
+        let capped =
+            server.call("s_create_incident", args(json!({"status": "resolved"})), cx()).await.unwrap();
+        assert_eq!(capped.structured["error"]["kind"], json!("call_cap"), "{}", capped.text);
+        assert_eq!(fake.calls.lock().unwrap().len(), 1);
+        let audit = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        let outcomes: Vec<String> = audit
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["outcome"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(outcomes, ["error", "error", "error", "error", "error", "ok", "refused"]);
+    }
+
+    /// A tool that exists but is not served is a protocol error that says why.
+    #[tokio::test]
+    async fn a_tool_left_out_says_why() {
+        let (server, _, lines) = server(&[]);
+        let destroys = server.call("s_delete_incident", None, cx()).await.unwrap_err();
+        assert_eq!(
+            destroys,
+            "unknown tool: s_delete_incident (not served: s:delete_incident destroys something: \
+             allow it with --allow-writes s:delete_incident (its own name))"
+        );
+        let audit = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        let line: Value = serde_json::from_str(audit.lines().next().unwrap()).unwrap();
+        assert_eq!(line["outcome"], json!("unknown_tool"), "{line}");
+        assert_eq!(line["message"], json!(destroys), "{line}");
+        let policy = Policy::default();
+        let decl = CommandDecl::new("create_incident", "Open").changes();
+        let catalog = Catalog::build([("s", &decl)], &policy);
+        let backend = Arc::new(Fake { calls: Mutex::default() });
+        let reads_only = Server::new(catalog, policy, backend, AuditLog::to(Box::new(std::io::sink())));
+        let changes = reads_only.call("s_create_incident", None, cx()).await.unwrap_err();
+        assert_eq!(
+            changes,
+            "unknown tool: s_create_incident (not served: s:create_incident changes something: \
+             allow it with --allow-writes s or --allow-writes s:create_incident)"
+        );
+        assert_eq!(reads_only.call("nope", None, cx()).await.unwrap_err(), "unknown tool: nope");
     }
 }

@@ -23,6 +23,9 @@ pub struct ToolDef {
     pub output_schema: Option<Map<String, Value>>,
     /// The argument ids an agent may give (the schema's properties, `dry_run` aside).
     pub offered: Vec<String>,
+    /// The command's declaration, to check a call's arguments as the engine will before
+    /// the call counts against a cap.
+    pub decl: CommandDecl,
 }
 
 impl ToolDef {
@@ -89,6 +92,11 @@ impl Catalog {
     pub fn find(&self, name: &str) -> Option<&ToolDef> {
         self.tools.iter().find(|t| t.name == name)
     }
+
+    /// The commands left out whose tool name is `name`.
+    pub fn not_served(&self, name: &str) -> impl Iterator<Item = &Skipped> {
+        self.skipped.iter().filter(move |s| s.command.replacen(':', "_", 1) == name)
+    }
 }
 
 fn tool(name: String, command: String, decl: &CommandDecl) -> ToolDef {
@@ -107,6 +115,7 @@ fn tool(name: String, command: String, decl: &CommandDecl) -> ToolDef {
         input_schema: schema::input(decl, write),
         output_schema: decl.output_schema.as_ref().and_then(|s| schema::output(&s.value(), write)),
         offered: decl.args.iter().filter(|a| schema::offered(a)).map(|a| a.id.clone()).collect(),
+        decl: decl.clone(),
     }
 }
 

@@ -178,7 +178,12 @@ impl Policy {
         match effect {
             Effect::Reads => None,
             Effect::Changes if self.allow_writes.iter().any(|p| p.matches(id)) => None,
-            Effect::Changes => Some("changes something: allow it with --allow-writes".into()),
+            Effect::Changes => {
+                let namespace = id.split(':').next().unwrap_or(id);
+                Some(format!(
+                    "changes something: allow it with --allow-writes {namespace} or --allow-writes {id}"
+                ))
+            }
             Effect::Destroys if self.allow_writes.iter().any(|p| p.names(id)) => None,
             Effect::Destroys => {
                 Some(format!("destroys something: allow it with --allow-writes {id} (its own name)"))
@@ -230,7 +235,12 @@ mod tests {
         let policy = Policy::new(&["statuspage".into()], &[], &[]).unwrap();
         assert_eq!(policy.refusal("nobl9:list_components", Effect::Reads), None);
         assert_eq!(policy.refusal("statuspage:create_incident", Effect::Changes), None);
-        assert!(policy.refusal("nobl9:create_incident", Effect::Changes).is_some());
+        assert_eq!(
+            policy.refusal("nobl9:create_incident", Effect::Changes).as_deref(),
+            Some(
+                "changes something: allow it with --allow-writes nobl9 or --allow-writes nobl9:create_incident"
+            )
+        );
         assert!(policy.refusal("statuspage:delete_incident", Effect::Destroys).is_some());
         let named = Policy::new(&["statuspage:delete-incident".into()], &[], &[]).unwrap();
         assert_eq!(named.refusal("statuspage:delete_incident", Effect::Destroys), None);

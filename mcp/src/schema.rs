@@ -2,6 +2,7 @@
 //! command's declared schema, wrapped as the result is (always an object).
 
 use serde_json::{Map, Value, json};
+use statusctl_plugin_api::resolve::{self, Source};
 use statusctl_plugin_api::{ArgDecl, ArgKind, CommandDecl, ValueType};
 
 /// Whether an agent may give this argument. Secrets, arguments that decide where requests go
@@ -70,16 +71,12 @@ fn property(arg: &ArgDecl) -> Map<String, Value> {
     if !arg.help.is_empty() {
         prop.insert("description".into(), arg.help.clone().into());
     }
-    if let Some(default) = &arg.default {
-        let value = match (arg.kind, integer) {
-            (ArgKind::Flag, _) => default.parse::<bool>().map(Value::Bool).ok(),
-            (ArgKind::List, _) => None,
-            (_, true) => default.parse::<i64>().map(Value::from).ok(),
-            (_, false) => Some(Value::String(default.clone())),
-        };
-        if let Some(value) = value {
-            prop.insert("default".into(), value);
-        }
+    // The default as the engine reads it (a list's is comma-separated), typed as the
+    // property is; left out when the engine would refuse it.
+    if let Some(default) = &arg.default
+        && let Ok(value) = resolve::parse_text(arg, default, &resolve::display_name(arg), &Source::Default)
+    {
+        prop.insert("default".into(), value);
     }
     prop
 }
@@ -99,25 +96,61 @@ pub fn plan(requests: Value) -> Value {
 }
 
 /// `outputSchema` for a declared schema: the wrapped form ([`wrap`]); for a write tool, or
-/// the plan a dry run returns. `None` when the schema does not say which JSON type the data
-/// is (the wrapping could not be described).
+/// the plan a dry run returns. A schema without a `type` whose `oneOf`/`anyOf` branches all
+/// have one is the `anyOf` of the wrapped branches (which may overlap once wrapped, so not a
+/// `oneOf`). `None` when the schema does not say which JSON type the data is (the wrapping
+/// could not be described).
+///
+/// The declared schema's `$defs` and `definitions` move to the root of the result, where
+/// its `#/$defs/...` pointers resolve once the schema is nested.
 pub fn output(declared: &Value, write: bool) -> Option<Map<String, Value>> {
-    let wrapped = match declared.get("type").and_then(Value::as_str)? {
-        "object" => declared.clone(),
-        "array" => json!({"type": "object", "properties": {"items": declared}, "required": ["items"]}),
-        _ => json!({"type": "object", "properties": {"result": declared}, "required": ["result"]}),
+    let mut declared = declared.as_object()?.clone();
+    let hoisted: Vec<(String, Value)> = ["$defs", "definitions"]
+        .into_iter()
+        .filter_map(|key| declared.remove(key).map(|defs| (key.to_string(), defs)))
+        .collect();
+    // What the union as a whole is called, kept on the wrapper.
+    let mut about = Map::new();
+    let mut branches = match declared.get("type") {
+        Some(_) => vec![wrapped(&Value::Object(declared))?],
+        None => {
+            let union = declared.get("oneOf").or_else(|| declared.get("anyOf"))?.as_array()?;
+            let branches = union.iter().map(wrapped).collect::<Option<Vec<_>>>().filter(|b| !b.is_empty())?;
+            about.extend(
+                ["title", "description"]
+                    .into_iter()
+                    .filter_map(|key| declared.get(key).map(|v| (key.to_string(), v.clone()))),
+            );
+            branches
+        }
     };
-    let schema = if write {
-        let plan = json!({
+    if write {
+        branches.push(json!({
             "type": "object",
             "properties": {"dry_run": {"const": true}, "requests": {"type": "array"}},
             "required": ["dry_run", "requests"],
-        });
-        json!({"type": "object", "anyOf": [wrapped, plan]})
-    } else {
-        wrapped
+        }));
+    }
+    let mut schema = match <[Value; 1]>::try_from(branches) {
+        Ok([one]) => one.as_object()?.clone(),
+        Err(branches) => {
+            let mut schema = about;
+            schema.insert("type".into(), "object".into());
+            schema.insert("anyOf".into(), Value::Array(branches));
+            schema
+        }
     };
-    schema.as_object().cloned()
+    schema.extend(hoisted);
+    Some(schema)
+}
+
+/// One declared schema (with a `type`) as its data is wrapped.
+fn wrapped(declared: &Value) -> Option<Value> {
+    Some(match declared.get("type")?.as_str()? {
+        "object" => declared.clone(),
+        "array" => json!({"type": "object", "properties": {"items": declared}, "required": ["items"]}),
+        _ => json!({"type": "object", "properties": {"result": declared}, "required": ["result"]}),
+    })
 }
 
 #[cfg(test)]
@@ -177,5 +210,104 @@ mod tests {
         assert!(output(&json!({"oneOf": []}), false).is_none());
         let write = Value::Object(output(&json!({"type": "object"}), true).unwrap());
         assert_eq!(write["anyOf"][0], json!({"type": "object"}));
+    }
+
+    /// `statuspage:change_status` and `nobl9:create_external_issue` print an object or a
+    /// list: a `oneOf` without a top-level `type`.
+    #[test]
+    fn a_union_of_typed_branches_is_the_union_of_their_wrapped_forms() {
+        let object = json!({"type": "object", "required": ["id"]});
+        let list = json!({"type": "array", "items": {"type": "string"}});
+        let declared = json!({"description": "one or many", "oneOf": [object, list]});
+        let read = Value::Object(output(&declared, false).expect("an outputSchema"));
+        assert_eq!(
+            read,
+            json!({
+                "description": "one or many",
+                "type": "object",
+                "anyOf": [
+                    object,
+                    {"type": "object", "properties": {"items": list}, "required": ["items"]},
+                ],
+            })
+        );
+        let write = Value::Object(output(&json!({"anyOf": [list, {"type": "integer"}]}), true).unwrap());
+        let branches = write["anyOf"].as_array().unwrap();
+        assert_eq!(branches.len(), 3, "{write}");
+        assert_eq!(branches[1]["properties"]["result"], json!({"type": "integer"}));
+        assert_eq!(branches[2]["required"], json!(["dry_run", "requests"]));
+        // A branch that does not say its type: the wrapping cannot be described.
+        assert!(output(&json!({"oneOf": [object, {"$ref": "#/$defs/x"}]}), false).is_none());
+    }
+
+    /// Every `$ref` in `schema`.
+    fn refs(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value) {
+                        ("$ref", Value::String(r)) => out.push(r.clone()),
+                        _ => refs(value, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn definitions_move_to_the_root_where_their_pointers_resolve() {
+        let component = json!({"type": "object", "properties": {"id": {"type": "string"}}});
+        let cases = [
+            (
+                json!({"type": "array", "items": {"$ref": "#/$defs/component"}, "$defs": {"component": component}}),
+                false,
+            ),
+            (
+                json!({"type": "object", "properties": {"c": {"$ref": "#/definitions/component"}}, "definitions": {"component": component}}),
+                true,
+            ),
+            (
+                json!({"oneOf": [{"$ref": "#/$defs/component", "type": "object"}, {"type": "array", "items": {"$ref": "#/$defs/component"}}], "$defs": {"component": component}}),
+                true,
+            ),
+        ];
+        for (declared, write) in cases {
+            let schema = Value::Object(output(&declared, write).unwrap());
+            let mut found = Vec::new();
+            refs(&schema, &mut found);
+            assert!(!found.is_empty(), "{schema}");
+            for pointer in found {
+                let target = schema.pointer(pointer.trim_start_matches('#'));
+                assert_eq!(target, Some(&component), "{pointer} in {schema}");
+            }
+            // Only at the root.
+            let text = schema.to_string();
+            assert_eq!(
+                text.matches("\"$defs\":").count() + text.matches("\"definitions\":").count(),
+                1,
+                "{schema}"
+            );
+        }
+    }
+
+    #[test]
+    fn list_defaults_are_arrays_as_the_engine_reads_them() {
+        let decl = CommandDecl::new("list", "l")
+            .reads()
+            .arg(ArgDecl::list("components").default_value("API, Website"))
+            .arg(ArgDecl::list("ids").integer().default_value("1,2"))
+            .arg(ArgDecl::list("statuses").choices(&["a", "b"]).default_value("b"))
+            .arg(ArgDecl::list("bad").integer().default_value("x"))
+            .arg(ArgDecl::flag("verbose").default_value("yes"));
+        let schema = Value::Object(input(&decl, false));
+        let default = |id: &str| schema["properties"][id].get("default").cloned();
+        assert_eq!(default("components"), Some(json!(["API", "Website"])));
+        assert_eq!(default("ids"), Some(json!([1, 2])));
+        assert_eq!(schema["properties"]["ids"]["items"], json!({"type": "integer"}));
+        assert_eq!(default("statuses"), Some(json!(["b"])));
+        assert_eq!(default("bad"), None, "a default the engine would refuse is left out");
+        assert_eq!(default("verbose"), Some(json!(true)));
     }
 }

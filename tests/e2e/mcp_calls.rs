@@ -8,7 +8,7 @@ use statusctl_sandbox::statuspage::{DEMO_PAGE_ID, DEMO_TOKEN};
 
 use crate::harness::{World, sent};
 use crate::mcp_client::{MODES, Raw, call, expected_version, list, session, success, tool_error};
-use crate::statuspage_parity::{all_incidents, api_url, sandbox};
+use crate::statuspage_parity::{all_incidents, api_url, new_incident, sandbox};
 
 fn world(server: &BackgroundSandbox) -> World {
     World::with(&["statuspage"])
@@ -109,25 +109,31 @@ fn the_call_cap_refuses_with_a_clear_tool_error() {
         &[],
         &["--max-calls", "statuspage:list_*=2/hour", "--audit-log", audit.to_str().unwrap()],
         json!([
+            // Calls that can never go through (a wrong type) spend no call.
+            call("statuspage_list_components", json!({"limit": "many"})),
+            call("statuspage_list_incidents", json!({"limit": 1.5})),
             call("statuspage_list_components", json!({})),
             call("statuspage_list_incidents", json!({})),
             call("statuspage_list_components", json!({})),
             call("statuspage_test_connection", json!({})),
         ]),
     );
-    success(s.result(0));
-    success(s.result(1));
-    let err = tool_error(s.result(2));
+    for bad in [s.result(0), s.result(1)] {
+        assert_eq!(tool_error(bad)["kind"], json!("usage"), "{bad}");
+    }
+    success(s.result(2));
+    success(s.result(3));
+    let err = tool_error(s.result(4));
     assert_eq!(err["kind"], json!("call_cap"), "{err}");
     assert!(
         err["message"].as_str().unwrap().contains("at most 2 call(s) of `statuspage:list_*` per hour"),
         "{err}"
     );
-    success(s.result(3));
+    success(s.result(5));
     let lines: Vec<Value> =
         std::fs::read_to_string(&audit).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let outcomes: Vec<&str> = lines.iter().map(|l| l["outcome"].as_str().unwrap()).collect();
-    assert_eq!(outcomes, ["ok", "ok", "refused", "ok"]);
+    assert_eq!(outcomes, ["error", "error", "ok", "ok", "refused", "ok"]);
     for line in &lines {
         assert!(
             line["time"].is_string() && line["request_id"].is_number() && line["tool"].is_string(),
@@ -135,6 +141,52 @@ fn the_call_cap_refuses_with_a_clear_tool_error() {
         );
     }
     assert!(!s.stderr.contains("\"event\":\"mcp_call\""), "audit lines went to the file: {}", s.stderr);
+}
+
+/// `statuspage:change_status` prints the components it changed (a list) or, through an
+/// incident, the incident (an object): a declared `oneOf` with no top-level `type`. Its
+/// `outputSchema` is the union of both wrapped forms and the plan, and the reference client,
+/// which checks the `structuredContent` of every successful result against the tool's
+/// `outputSchema` (an exception otherwise), takes all three.
+#[test]
+fn a_tool_printing_an_object_or_a_list_has_an_output_schema_its_results_meet() {
+    let server = sandbox();
+    let w = world(&server);
+    let incident = new_incident(&server, "Through MCP");
+    for mode in MODES {
+        let change = |status: &str, more: Value| {
+            let mut arguments = json!({"components": ["API"], "component_status": status});
+            arguments.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+            call("statuspage_change_status", arguments)
+        };
+        let s = session(
+            &w,
+            mode,
+            &[],
+            &["--allow-writes", "statuspage"],
+            json!([
+                list(),
+                change("major_outage", json!({"dry_run": true})),
+                change("degraded_performance", json!({})),
+                change("operational", json!({"incident": incident})),
+            ]),
+        );
+        let tools = s.result(0)["tools"].as_array().unwrap();
+        let tool = tools.iter().find(|t| t["name"] == "statuspage_change_status").unwrap();
+        let branches = tool["outputSchema"]["anyOf"].as_array().unwrap_or_else(|| panic!("{tool}"));
+        let required: Vec<&Value> = branches.iter().map(|b| &b["required"]).collect();
+        assert_eq!(
+            required,
+            [&json!(["id", "name", "status"]), &json!(["items"]), &json!(["dry_run", "requests"])],
+            "{tool}"
+        );
+        let plan = success(s.result(1));
+        assert_eq!(plan["requests"][0]["method"], json!("PATCH"), "{plan}");
+        let changed = success(s.result(2));
+        assert_eq!(changed["items"][0]["status"], json!("degraded_performance"), "{changed}");
+        let through = success(s.result(3));
+        assert_eq!(through["id"], json!(incident), "{through}");
+    }
 }
 
 /// With -vv, a secret the plugin resolves, logs (the test plugin's `--leak`) or that the

@@ -26,12 +26,33 @@ fn unknown_tools_are_protocol_errors_and_malformed_arguments_tool_errors() {
                 call("statuspage_list_components", json!({"limit": "many"})),
                 call("statuspage_list_components", json!({"limit": 2, "extra": true})),
                 call("statuspage_list_components", json!({"token": "x"})),
+                call("statuspage_create_incident", json!({"title": "x"})),
+                call("statuspage_delete_incident", json!({"incident": "x"})),
             ]),
         );
         assert_eq!(s.result(0)["error"]["code"], json!(-32602), "{}", s.result(0));
         for i in 1..=3 {
             assert_eq!(tool_error(s.result(i))["kind"], json!("usage"), "{}", s.result(i));
         }
+        // A tool that exists but is not served: still a protocol error, saying why.
+        for (i, why) in [
+            (
+                4,
+                "statuspage:create_incident changes something: allow it with --allow-writes statuspage \
+                 or --allow-writes statuspage:create_incident",
+            ),
+            (
+                5,
+                "statuspage:delete_incident destroys something: allow it with --allow-writes \
+                 statuspage:delete_incident (its own name)",
+            ),
+        ] {
+            let error = &s.result(i)["error"];
+            assert_eq!(error["code"], json!(-32602), "{}", s.result(i));
+            assert!(error["message"].as_str().unwrap().contains(why), "{}", s.result(i));
+        }
+        let nope = s.result(0)["error"]["message"].as_str().unwrap();
+        assert!(nope.contains("unknown tool: nope") && !nope.contains("not served"), "{nope}");
     }
     // Below the client: arguments that are not an object.
     let mut raw = Raw::start(&w, &[]);
