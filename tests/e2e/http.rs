@@ -368,8 +368,9 @@ fn pacing_spreads_requests_beyond_the_budget() {
     for line in &waits {
         assert!(line.ends_with(" (rate limit `testkit`)"), "{line}");
         let secs = shown_secs(line);
-        // Up to a whole window, less the time the earlier requests took.
-        assert!(secs > 0.0 && secs <= 20.0, "{line}");
+        // Up to a whole window (and the pacer's arrival guard of 5 % of it), less the time
+        // the earlier requests took.
+        assert!(secs > 0.0 && secs <= 21.0, "{line}");
     }
     let reqs = server.control().requests();
     assert_eq!(reqs.len(), 5);
