@@ -81,7 +81,14 @@ impl Window {
         let first_free = now.saturating_add(wait).as_secs_f64();
         // The provider named the moment itself: no arrival guard on top of it.
         let back = self.span + self.guard();
-        self.granted = (0..self.size).map(|k| first_free + step * k as f64 - back).collect();
+        let told = (0..self.size).map(|k| first_free + step * k as f64 - back);
+        // What this process sent itself still counts (a burst granted a moment ago stays in
+        // the provider's window for a whole span, whatever pace the answer suggests): at
+        // each place the later of the two. Both are sorted, so the result is too.
+        let known = self.granted.len().min(self.size);
+        let mine = std::iter::repeat_n(f64::NEG_INFINITY, self.size - known)
+            .chain(self.granted.iter().skip(self.granted.len() - known).copied());
+        self.granted = told.zip(mine).map(|(t, m)| t.max(m)).collect();
     }
 }
 
@@ -157,6 +164,21 @@ mod tests {
         assert_eq!(pacer.next_wait(&limit, token, secs(1.0)), secs(9.5));
         assert_eq!(pacer.next_wait(&limit, token, secs(1.0)), secs(9.5));
         assert_eq!(pacer.reserve(&limit, token, secs(1.0)), secs(9.5));
+    }
+
+    #[test]
+    fn a_retry_after_never_forgets_the_requests_this_process_sent() {
+        // A burst of 3 at 0; the provider answers the 4th (at 1 s) with `Retry-After: 1`
+        // (another client's request leaves its window then). The burst still fills this
+        // credential's window until 30 s: the pace of the answer alone would allow a request
+        // at 2 s and at 12 s, and both would be refused.
+        let limit = RateLimit::new("a", 3, 30.0);
+        let (mut pacer, token) = pacer();
+        for _ in 0..3 {
+            pacer.reserve(&limit, token, Duration::ZERO);
+        }
+        pacer.penalize(&limit, token, secs(1.0), secs(1.0));
+        assert_eq!(pacer.reserve(&limit, token, secs(1.0)), secs(29.5));
     }
 
     #[test]
