@@ -17,7 +17,7 @@ use statusctl_plugin_api::apply::{APPLY_INCIDENT, Applied as PluginApplied, COMM
 use statusctl_serve::plan::{self, Call};
 use statusctl_serve::routes::{AuthConfig, Routes, SecretRef};
 use statusctl_serve::server::{
-    Applied, Applier, ApplyFuture, Auth, Failure, MAX_BODY_BYTES, Server, Settings,
+    Applied, Applier, ApplyFuture, Auth, Failure, FailureKind, MAX_BODY_BYTES, Server, Settings,
 };
 use statusctl_serve::sources::{self, Endpoint};
 
@@ -578,21 +578,21 @@ impl Applier for EngineApplier {
             match invoked {
                 Ok(Invoked::Output(out)) => {
                     let applied: PluginApplied = serde_json::from_value(out.data.clone()).map_err(|e| {
-                        Failure::Internal(format!(
+                        Failure::internal(format!(
                             "{}: the result is not an apply_incident result: {e}",
                             call.command()
                         ))
                     })?;
                     Ok(Applied {
-                        action: applied.action.as_str().to_string(),
                         incident_ids: applied.incident_ids,
                         reason: applied.reason,
+                        request_ids: applied.request_ids,
+                        ..Applied::new(applied.action.as_str())
                     })
                 }
                 Ok(Invoked::Planned(requests)) => Ok(Applied {
-                    action: "planned".into(),
-                    incident_ids: Vec::new(),
                     reason: Some(format!("shadow mode: {} write(s) not sent", requests.len())),
+                    ..Applied::new("planned")
                 }),
                 Err(err) => Err(failure(&engine, err)),
             }
@@ -602,17 +602,24 @@ impl Applier for EngineApplier {
 
 fn failure(engine: &statusctl_host::Engine, err: HostError) -> Failure {
     let message = engine.scrub(&err.to_string());
-    match &err {
-        HostError::Usage(_) => Failure::Refused(message),
-        HostError::Config(_) | HostError::PluginUnavailable { .. } => Failure::Config(message),
+    let kind = match &err {
+        HostError::Usage(_) => FailureKind::Refused,
+        HostError::Config(_) | HostError::PluginUnavailable { .. } => FailureKind::Config,
         HostError::Plugin(e) => match e.kind {
-            ErrorKind::Usage | ErrorKind::Failed => Failure::Refused(message),
-            ErrorKind::Config => Failure::Config(message),
+            ErrorKind::Usage | ErrorKind::Failed => FailureKind::Refused,
+            ErrorKind::Config => FailureKind::Config,
             ErrorKind::Unavailable | ErrorKind::OutcomeUnknown | ErrorKind::Interrupted => {
-                Failure::Unavailable { message, retry_after: e.retry_after_secs }
+                FailureKind::Unavailable
             }
-            ErrorKind::DryRun | ErrorKind::Internal | ErrorKind::Other => Failure::Internal(message),
+            ErrorKind::DryRun | ErrorKind::Internal | ErrorKind::Other => FailureKind::Internal,
         },
-        HostError::Io { .. } | HostError::Failed(_) | HostError::Internal(_) => Failure::Internal(message),
+        HostError::Io { .. } | HostError::Failed(_) | HostError::Internal(_) => FailureKind::Internal,
+    };
+    let mut failure = Failure::new(kind, message);
+    if let HostError::Plugin(e) = &err {
+        failure.retry_after = e.retry_after_secs.filter(|_| kind == FailureKind::Unavailable);
+        failure.provider_status = e.http_status;
+        failure.request_id = e.request_id.clone();
     }
+    failure
 }

@@ -64,6 +64,11 @@ impl Action {
             Action::Released => "released",
         }
     }
+
+    /// Whether the apply wrote to the provider.
+    pub fn wrote(self) -> bool {
+        matches!(self, Action::Created | Action::Updated | Action::Resolved | Action::Released)
+    }
 }
 
 /// The declaration of `ns:apply_incident`: the same arguments for every provider.
@@ -122,7 +127,7 @@ pub fn declare(about: &str, with_impact: bool) -> CommandDecl {
 }
 
 /// The JSON Schema of [`Applied`].
-pub const RESULT_SCHEMA: &str = r#"{"type":"object","required":["action","incident_ids","components"],"properties":{"action":{"type":"string","enum":["created","updated","unchanged","resolved","skipped","released"]},"incident_ids":{"type":"array","items":{"type":"string"}},"reason":{"type":["string","null"]},"components":{"type":"object","additionalProperties":{"type":"string"}}}}"#;
+pub const RESULT_SCHEMA: &str = r#"{"type":"object","required":["action","incident_ids","components"],"properties":{"action":{"type":"string","enum":["created","updated","unchanged","resolved","skipped","released"]},"incident_ids":{"type":"array","items":{"type":"string"}},"reason":{"type":["string","null"]},"components":{"type":"object","additionalProperties":{"type":"string"}},"request_ids":{"type":"array","items":{"type":"string"}}}}"#;
 
 /// The arguments, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,11 +227,29 @@ pub struct Applied {
     /// The status each named component shows (or will show) after the apply.
     #[serde(default)]
     pub components: Map<String, Value>,
+    /// The request ids the apply's writes carried, if the provider has such a thing (for
+    /// logs: what to ask the provider about). Empty when nothing was written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_ids: Vec<String>,
 }
 
 impl Applied {
     pub fn new(action: Action) -> Self {
-        Self { action, incident_ids: Vec::new(), reason: None, components: Map::new() }
+        Self {
+            action,
+            incident_ids: Vec::new(),
+            reason: None,
+            components: Map::new(),
+            request_ids: Vec::new(),
+        }
+    }
+    /// Names the request id the writes carried (kept only for an action that wrote).
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
+        let id = id.into();
+        if self.action.wrote() && !id.is_empty() && !self.request_ids.contains(&id) {
+            self.request_ids.push(id);
+        }
+        self
     }
     pub fn incident(mut self, id: impl Into<String>) -> Self {
         self.incident_ids.push(id.into());

@@ -307,6 +307,8 @@ impl HttpResponse {
         }
         let mut err =
             crate::Error::new(crate::ErrorKind::for_status(self.status), line).with_status(self.status);
+        // Which request it was, for whoever reports the failure (serve's decision log).
+        err.request_id = req.request_id.clone();
         // The provider's own word on when to come back (delta-seconds; an HTTP date is rare
         // on these APIs and is left to the default of whoever answers the sender).
         if let Some(wait) = self

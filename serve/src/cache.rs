@@ -98,7 +98,7 @@ mod tests {
     }
 
     fn applied(action: &str) -> Result<Applied, Failure> {
-        Ok(Applied { action: action.into(), incident_ids: vec!["i1".into()], reason: None })
+        Ok(Applied { incident_ids: vec!["i1".into()], ..Applied::new(action) })
     }
 
     #[test]
@@ -127,7 +127,7 @@ mod tests {
         cache.learn(&b, "fb", &applied("updated"));
         assert!(cache.get(&a, "fa").is_none(), "a write to the page drops every key's answer");
         cache.learn(&a, "fa", &applied("unchanged"));
-        cache.learn(&b, "fb", &Err(Failure::Unavailable { message: "down".into(), retry_after: None }));
+        cache.learn(&b, "fb", &Err(Failure::unavailable("down", None)));
         assert!(cache.get(&a, "fa").is_none());
         // Another profile is another page.
         let mut other = call("a", "firing");

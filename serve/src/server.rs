@@ -55,43 +55,79 @@ pub struct Applied {
     pub incident_ids: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The request ids the provider's writes carried (for the decision log: what to ask the
+    /// provider about).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub request_ids: Vec<String>,
+}
+
+impl Applied {
+    pub fn new(action: &str) -> Self {
+        Self { action: action.into(), incident_ids: Vec::new(), reason: None, request_ids: Vec::new() }
+    }
 }
 
 /// Why an apply failed, as the answer to the sender sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Failure {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
     /// A usage error, or the provider refused the change: sending again will not help (422).
-    Refused(String),
+    Refused,
     /// Configuration or credentials toward the provider (500, never 401: that would blame
     /// the sender's credentials).
-    Config(String),
+    Config,
     /// The provider is unavailable, rate-limited, or the outcome is unknown (503).
-    Unavailable { message: String, retry_after: Option<u64> },
+    Unavailable,
     /// A bug: a plugin panic, a broken result (500).
-    Internal(String),
+    Internal,
+}
+
+/// A failed apply: why, and what the provider said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    /// With [`FailureKind::Unavailable`]: seconds the provider (or the pacing) asked for.
+    pub retry_after: Option<u64>,
+    /// The provider's HTTP status, when an answer caused the failure.
+    pub provider_status: Option<u16>,
+    /// The request id of a write whose outcome is unknown, or that the provider refused.
+    pub request_id: Option<String>,
 }
 
 impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), retry_after: None, provider_status: None, request_id: None }
+    }
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(FailureKind::Refused, message)
+    }
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(FailureKind::Config, message)
+    }
+    pub fn unavailable(message: impl Into<String>, retry_after: Option<u64>) -> Self {
+        Self { retry_after, ..Self::new(FailureKind::Unavailable, message) }
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(FailureKind::Internal, message)
+    }
+
     fn status(&self) -> StatusCode {
-        match self {
-            Failure::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Failure::Config(_) | Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Failure::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        match self.kind {
+            FailureKind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+            FailureKind::Config | FailureKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            FailureKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
     fn kind(&self) -> &'static str {
-        match self {
-            Failure::Refused(_) => "refused",
-            Failure::Config(_) => "config",
-            Failure::Unavailable { .. } => "unavailable",
-            Failure::Internal(_) => "internal",
+        match self.kind {
+            FailureKind::Refused => "refused",
+            FailureKind::Config => "config",
+            FailureKind::Unavailable => "unavailable",
+            FailureKind::Internal => "internal",
         }
     }
     fn message(&self) -> &str {
-        match self {
-            Failure::Refused(m) | Failure::Config(m) | Failure::Internal(m) => m,
-            Failure::Unavailable { message, .. } => message,
-        }
+        &self.message
     }
 }
 
@@ -254,7 +290,7 @@ impl Server {
     fn note_outcome(&self, key: &str, fingerprint: &str, result: &Result<Applied, Failure>) {
         let mut map = self.backing_off.lock().unwrap_or_else(|e| e.into_inner());
         match result {
-            Err(Failure::Unavailable { .. }) => {
+            Err(f) if f.kind == FailureKind::Unavailable => {
                 let failures =
                     map.get(key).filter(|b| b.fingerprint == fingerprint).map_or(0, |b| b.failures) + 1;
                 map.insert(
@@ -274,8 +310,11 @@ impl Server {
         let target = (call.namespace.clone(), call.profile.clone());
         let mut broken = self.no_metadata.lock().unwrap_or_else(|e| e.into_inner());
         match result {
-            Err(Failure::Config(message)) if message.contains(statusctl_plugin_api::apply::NO_METADATA) => {
-                broken.insert(target, message.clone());
+            Err(f)
+                if f.kind == FailureKind::Config
+                    && f.message.contains(statusctl_plugin_api::apply::NO_METADATA) =>
+            {
+                broken.insert(target, f.message.clone());
             }
             Ok(a) if matches!(a.action.as_str(), "created" | "updated" | "resolved") => {
                 broken.remove(&target);
@@ -545,11 +584,10 @@ impl Server {
                             })
                         }
                         _ if let Some(wait) = server.backing_off(&call.key, &fingerprint) => {
-                            Err(Failure::Unavailable {
-                                message: "the provider was unavailable for this call a moment ago; not tried again yet"
-                                    .into(),
-                                retry_after: Some(wait.as_secs().max(1)),
-                            })
+                            Err(Failure::unavailable(
+                                "the provider was unavailable for this call a moment ago; not tried again yet",
+                                Some(wait.as_secs().max(1)),
+                            ))
                         }
                         _ if let Some(kept) = server.unchanged.get(&call, &fingerprint) => {
                             server.metrics.cache_hit(&call.namespace);
@@ -594,7 +632,7 @@ impl Server {
                                 key: String::new(),
                                 args: Default::default(),
                             },
-                            Err(Failure::Internal("the apply task panicked".into())),
+                            Err(Failure::internal("the apply task panicked")),
                             Duration::ZERO,
                         ));
                     }
@@ -651,8 +689,9 @@ impl Server {
                     if rank(failure.status()) > rank(status) {
                         status = failure.status();
                     }
-                    if let Failure::Unavailable { retry_after: r, .. } = failure {
-                        retry_after = Some(retry_after.unwrap_or(0).max(r.unwrap_or(DEFAULT_RETRY_AFTER)));
+                    if failure.kind == FailureKind::Unavailable {
+                        let r = failure.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+                        retry_after = Some(retry_after.unwrap_or(0).max(r));
                     }
                     items.push(json!({"rule": call.rule, "key": call.key, "namespace": call.namespace,
                         "error": failure.kind(), "message": failure.message()}));
@@ -693,11 +732,20 @@ impl Server {
                     if let Some(reason) = &a.reason {
                         d["reason"] = json!(reason);
                     }
+                    if !a.request_ids.is_empty() {
+                        d["request_ids"] = json!(a.request_ids);
+                    }
                 }
                 Err(f) => {
                     d["action"] = json!("failed");
                     d["error"] = json!(f.kind());
                     d["message"] = json!(f.message());
+                    if let Some(status) = f.provider_status {
+                        d["provider_status"] = json!(status);
+                    }
+                    if let Some(id) = &f.request_id {
+                        d["request_ids"] = json!([id]);
+                    }
                 }
             }
             decisions.push(d);

@@ -336,6 +336,10 @@ fn provider_refusal_is_422_and_provider_down_is_503_then_converges() {
     let refused = serve.post("/generic", &body);
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(refused.json()["results"][0]["error"], "refused");
+    // The decision log says what the provider answered, and which request it was.
+    let logged = serve.decisions().last().unwrap()["decisions"][0].clone();
+    assert_eq!(logged["provider_status"], 422, "{logged}");
+    assert!(logged["request_ids"][0].as_str().is_some_and(|id| !id.is_empty()), "{logged}");
     server.control().clear_faults();
     server.control().add_fault(Fault::new(incidents, FaultAction::status(503)).times(1000));
     let down = serve.post("/generic", &body);
@@ -367,6 +371,7 @@ fn a_420_with_a_long_retry_after_is_backpressure_passed_on_as_503_with_that_retr
     assert_eq!(server.control().counters().writes(), 0);
     let decisions = serve.decisions();
     assert_eq!(decisions.last().unwrap()["decisions"][0]["error"], "unavailable");
+    assert_eq!(decisions.last().unwrap()["decisions"][0]["provider_status"], 420);
     // The provider's word stands for every call of that credential: the next delivery is
     // answered at once, without a request spent on a window known to be full.
     server.control().clear_faults();
@@ -416,6 +421,10 @@ fn a_repeat_within_5s_of_an_unchanged_answer_costs_no_request_and_a_write_ends_t
     let body = read("generic-firing.json");
     let action = |a: &Answer| a.json()["results"][0]["action"].as_str().unwrap().to_string();
     assert_eq!(action(&serve.post("/generic", &body)), "created");
+    // A write's decision names the request id it carried (the marker's request_id).
+    let created = serve.decisions()[0]["decisions"][0].clone();
+    let id = created["request_ids"][0].as_str().unwrap_or_else(|| panic!("{created}")).to_string();
+    assert_eq!(owned(&server)[0]["metadata"]["statusctl"]["request_id"], id.as_str());
     // The create was a write: the first repeat asks the provider.
     let before = server.control().counters().total;
     assert_eq!(action(&serve.post("/generic", &body)), "unchanged");

@@ -33,9 +33,10 @@ impl Command<Statuspage> for ApplyIncident {
         let (client, page) = common::connect(call)?;
         let args = ApplyArgs::from_call(&call.args)?;
         let settle = call.args.int("race_settle_ms").unwrap_or(DEFAULT_SETTLE_MS as i64).clamp(0, 60_000);
+        let request_id = plugin.request_id();
         let options =
-            Options { settle: Duration::from_millis(settle as u64), request_id: plugin.request_id() };
+            Options { settle: Duration::from_millis(settle as u64), request_id: request_id.clone() };
         let key = args.key.clone();
-        Ok(run(&client, &page, args, options)?.output(&key))
+        Ok(run(&client, &page, args, options)?.request_id(request_id).output(&key))
     }
 }
