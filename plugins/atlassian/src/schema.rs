@@ -105,123 +105,20 @@ pub const CONNECTION: &str = concat!(
 #[cfg(test)]
 mod tests {
     use statusctl_plugin_api::full_manifest;
-    use statusctl_plugin_api::serde_json::{self, Value, json};
+    use statusctl_plugin_api::serde_json::{self, Value};
 
     use crate::Statuspage;
 
-    /// The schemas as they were built before they became constants (`serde_json::json!`),
-    /// kept to check that the constants are the same documents.
-    mod old {
-        use statusctl_plugin_api::serde_json::{Value, json};
-
-        pub fn incident() -> Value {
-            json!({
-                "type": "object",
-                "required": ["id", "name", "status"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "name": {"type": "string"},
-                    "status": {"type": "string", "enum": ["investigating", "identified", "monitoring", "resolved",
-                        "scheduled", "in_progress", "verifying", "completed"]},
-                    "impact": {"type": "string"},
-                    "created_at": {"type": "string", "format": "date-time"},
-                    "updated_at": {"type": ["string", "null"], "format": "date-time"},
-                    "scheduled_for": {"type": ["string", "null"], "format": "date-time"},
-                    "scheduled_until": {"type": ["string", "null"], "format": "date-time"},
-                    "shortlink": {"type": ["string", "null"]},
-                    "components": {"type": "array", "items": component()},
-                    "incident_updates": {"type": "array", "items": {"type": "object", "properties": {
-                        "status": {"type": "string"},
-                        "body": {"type": ["string", "null"]},
-                        "created_at": {"type": "string", "format": "date-time"}
-                    }}},
-                    "metadata": {"type": "object"}
-                }
-            })
-        }
-
-        pub fn component() -> Value {
-            json!({
-                "type": "object",
-                "required": ["id", "name", "status"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "name": {"type": "string"},
-                    "status": {"type": "string", "enum": ["operational", "under_maintenance", "degraded_performance",
-                        "partial_outage", "major_outage"]},
-                    "group": {"type": "boolean"},
-                    "group_id": {"type": ["string", "null"]}
-                }
-            })
-        }
-
-        pub fn page() -> Value {
-            json!({
-                "type": "object",
-                "required": ["id", "name"],
-                "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "url": {"type": ["string", "null"]}}
-            })
-        }
-
-        pub fn list_of(item: Value) -> Value {
-            json!({"type": "array", "items": item})
-        }
-    }
-
-    /// Each command's schema as its declaration built it before.
-    fn old_schemas() -> Vec<(&'static str, Value)> {
-        vec![
-            ("create_incident", old::incident()),
-            ("update_incident", old::incident()),
-            ("schedule_maintenance", old::incident()),
-            ("resolve_incident", old::incident()),
-            ("list_incidents", old::list_of(old::incident())),
-            ("get_incident", old::incident()),
-            (
-                "delete_incident",
-                json!({
-                    "description": "The deleted incident; only id and deleted when an earlier attempt deleted it",
-                    "type": "object",
-                    "required": ["id"],
-                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "deleted": {"type": "boolean"}}
-                }),
-            ),
-            ("list_components", old::list_of(old::component())),
-            ("change_status", json!({"oneOf": [old::incident(), old::list_of(old::component())]})),
-            (
-                "test_connection",
-                json!({
-                    "type": "object",
-                    "required": ["page", "components", "ok"],
-                    "properties": {
-                        "page": old::page(),
-                        "components": {"type": "integer", "description": "how many components (groups not counted)"},
-                        "ok": {"const": true}
-                    }
-                }),
-            ),
-            ("list_pages", old::list_of(old::page())),
-            // The SDK's result of apply_incident/1.
-            ("apply_incident", serde_json::from_str(statusctl_plugin_api::apply::RESULT_SCHEMA).unwrap()),
-        ]
-    }
-
+    /// Every command declares an output schema, a JSON object. What each says is pinned,
+    /// command by command, by the MCP server's golden `tools/list` (tests/mcp/tools.golden.json).
     #[test]
-    fn every_command_declares_the_same_schema_as_before() {
+    fn every_command_declares_an_object_schema() {
         let manifest = full_manifest(&Statuspage::default());
-        let old = old_schemas();
-        let names: Vec<&str> = manifest.commands.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, old.iter().map(|(name, _)| *name).collect::<Vec<_>>());
-        for (cmd, (name, expected)) in manifest.commands.iter().zip(old) {
+        for cmd in &manifest.commands {
+            let name = &cmd.name;
             let schema = cmd.output_schema.as_ref().unwrap_or_else(|| panic!("{name}: no output schema"));
             let parsed: Value = serde_json::from_str(schema.text()).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(parsed, expected, "{name}");
-            // The same document, keys in the same order.
-            assert_eq!(
-                serde_json::to_string(&parsed).unwrap(),
-                serde_json::to_string(&expected).unwrap(),
-                "{name}"
-            );
+            assert!(parsed.is_object(), "{name}");
         }
     }
 
@@ -240,8 +137,5 @@ mod tests {
             let value: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(value.is_object(), "{name}");
         }
-        assert_eq!(serde_json::from_str::<Value>(super::INCIDENT).unwrap(), old::incident());
-        assert_eq!(serde_json::from_str::<Value>(super::COMPONENTS).unwrap(), old::list_of(old::component()));
-        assert_eq!(serde_json::from_str::<Value>(super::PAGES).unwrap(), old::list_of(old::page()));
     }
 }

@@ -226,192 +226,20 @@ pub const INCIDENT_WORKFLOW: &str = record!(
 #[cfg(test)]
 mod tests {
     use statusctl_plugin_api::full_manifest;
-    use statusctl_plugin_api::serde_json::{self, Value, json};
+    use statusctl_plugin_api::serde_json::{self, Value};
 
     use crate::Nobl9;
 
-    /// The schemas as they were built before they became constants (`serde_json::json!`),
-    /// kept to check that the constants are the same documents.
-    mod old {
-        use statusctl_plugin_api::serde_json::{Value, json};
-
-        pub fn object(properties: Value) -> Value {
-            json!({"type": "object", "properties": properties})
-        }
-
-        pub fn list(items: Value) -> Value {
-            json!({"type": "array", "items": items})
-        }
-
-        pub fn status() -> Value {
-            json!({"enum": ["operational", "degradedPerformance", "majorOutage"]})
-        }
-
-        pub fn component() -> Value {
-            object(json!({
-                "id": {"type": "string"},
-                "name": {"type": "string"},
-                "description": {"type": "string"},
-                "status": status(),
-                "children": list(json!({"type": "object"})),
-            }))
-        }
-
-        pub fn tree() -> Value {
-            object(json!({"components": list(component())}))
-        }
-
-        pub fn flat_components() -> Value {
-            list(component())
-        }
-
-        pub fn status_change() -> Value {
-            object(json!({
-                "id": {"type": "string"},
-                "componentId": {"type": "string"},
-                "componentName": {"type": "string"},
-                "previousStatus": status(),
-                "newStatus": status(),
-                "comment": {"type": "string"},
-                "changedAt": {"type": "string", "format": "date-time"},
-                "changedBy": {"type": "string"},
-                "propagatedFrom": {"type": "string"},
-                "propagated": list(json!({"type": "object"})),
-            }))
-        }
-
-        pub fn history() -> Value {
-            object(json!({"componentId": {"type": "string"}, "history": list(status_change())}))
-        }
-
-        pub fn incidents() -> Value {
-            let incident = object(json!({
-                "id": {"type": "string"},
-                "componentId": {"type": "string"},
-                "componentName": {"type": "string"},
-                "severity": {"enum": ["degradedPerformance", "majorOutage"]},
-                "status": {"enum": ["ongoing", "resolved"]},
-                "startedAt": {"type": "string", "format": "date-time"},
-                "endedAt": {"type": "string", "format": "date-time"},
-                "duration": {"type": "number"},
-                "startComment": {"type": "string"},
-                "issueCount": {"type": "integer"},
-            }));
-            let day = object(json!({
-                "date": {"type": "string", "format": "date"},
-                "count": {"type": "integer"},
-                "incidents": list(incident),
-            }));
-            object(json!({"days": list(day)}))
-        }
-
-        pub fn issue() -> Value {
-            object(json!({
-                "id": {"type": "string"},
-                "componentId": {"type": "string"},
-                "componentName": {"type": "string"},
-                "source": {"enum": ["user", "external", "internal"]},
-                "comment": {"type": "string"},
-                "occurredAt": {"type": "string"},
-            }))
-        }
-
-        pub fn issues() -> Value {
-            object(json!({
-                "issues": list(issue()),
-                "total": {"type": "integer"},
-                "limit": {"type": "integer"},
-                "offset": {"type": "integer"},
-            }))
-        }
-
-        pub fn issue_summary() -> Value {
-            object(json!({
-                "totalCounts": {"type": "object"},
-                "components": list(object(json!({
-                    "componentId": {"type": "string"},
-                    "componentName": {"type": "string"},
-                    "counts": {"type": "object"},
-                    "activeCounts": {"type": "object"},
-                }))),
-            }))
-        }
-
-        pub fn external_issue() -> Value {
-            let report = object(json!({
-                "id": {"type": "string"},
-                "componentId": {"type": "string"},
-                "componentName": {"type": "string"},
-            }));
-            object(json!({"reports": list(report), "statusChanges": list(status_change())}))
-        }
-
-        pub fn record(properties: Value) -> Value {
-            let required: Vec<&String> =
-                properties.as_object().map(|p| p.keys().collect()).unwrap_or_default();
-            json!({"type": "object", "properties": properties, "required": required})
-        }
-    }
-
-    /// Each command's schema as its declaration built it before.
-    fn old_schemas() -> Vec<(&'static str, Value)> {
-        vec![
-            (
-                "test_connection",
-                old::record(json!({
-                    "configuration": old::record(json!({
-                        "source": {"type": "string"},
-                        "organization": {"type": "string"},
-                        "api": {"type": "string"},
-                    })),
-                    "authenticated": {"const": true},
-                    "status": old::tree(),
-                })),
-            ),
-            ("list_components", old::tree()),
-            ("list_incidents", old::incidents()),
-            ("create_issue", old::issue()),
-            ("create_external_issue", json!({"oneOf": [old::external_issue(), old::flat_components()]})),
-            ("list_issues", old::issues()),
-            ("issue_summary", old::issue_summary()),
-            ("change_status", old::status_change()),
-            ("status_history", old::history()),
-            (
-                "incident_workflow",
-                old::record(json!({
-                    "issue": old::issue(),
-                    "statusChange": old::status_change(),
-                    "ongoingIncidents": old::incidents(),
-                    "issueSummary": old::issue_summary(),
-                    "resolution": old::status_change(),
-                    "remainingIncidents": old::incidents(),
-                    "statusHistory": old::history(),
-                })),
-            ),
-            ("monitoring_integration", old::external_issue()),
-            ("create_incident", old::status_change()),
-            ("update_incident", old::status_change()),
-            ("resolve_incident", old::status_change()),
-            ("apply_incident", serde_json::from_str(statusctl_plugin_api::apply::RESULT_SCHEMA).unwrap()),
-        ]
-    }
-
+    /// Every command declares an output schema, a JSON object. What each says is pinned,
+    /// command by command, by the MCP server's golden `tools/list` (tests/mcp/tools.golden.json).
     #[test]
-    fn every_command_declares_the_same_schema_as_before() {
+    fn every_command_declares_an_object_schema() {
         let manifest = full_manifest(&Nobl9::default());
-        let old = old_schemas();
-        let names: Vec<&str> = manifest.commands.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, old.iter().map(|(name, _)| *name).collect::<Vec<_>>());
-        for (cmd, (name, expected)) in manifest.commands.iter().zip(old) {
+        for cmd in &manifest.commands {
+            let name = &cmd.name;
             let schema = cmd.output_schema.as_ref().unwrap_or_else(|| panic!("{name}: no output schema"));
             let parsed: Value = serde_json::from_str(schema.text()).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(parsed, expected, "{name}");
-            // The same document, keys in the same order.
-            assert_eq!(
-                serde_json::to_string(&parsed).unwrap(),
-                serde_json::to_string(&expected).unwrap(),
-                "{name}"
-            );
+            assert!(parsed.is_object(), "{name}");
         }
     }
 
@@ -434,10 +262,5 @@ mod tests {
             let value: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(value.is_object(), "{name}");
         }
-        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
-        assert_eq!(parse(concat!(component!())), old::component());
-        assert_eq!(parse(list!(component!())), old::flat_components());
-        assert_eq!(parse(status!()), old::status());
-        assert_eq!(parse(record!("a": "1")), old::record(json!({"a": 1})));
     }
 }
